@@ -16,7 +16,8 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
+from starlette.routing import Match, Route
+from starlette.types import Scope
 
 from bassa_server._openapi._errors import ApiError, error_response
 from bassa_server._openapi._request import read_body, read_parameters
@@ -87,26 +88,50 @@ def build_routes(
     finish: Finish,
     max_body_bytes: int,
 ) -> list[Route]:
-    """Starlette routes for every operation, static paths before templated ones."""
+    """One Starlette route per spec path, static paths before (and shadowing) templated ones."""
     operations = list(operations)
     ids = {operation.operation_id for operation in operations}
     if missing := sorted(ids - handlers.keys()):
         raise SpecError(f"operations without a handler: {missing}")
     if unknown := sorted(handlers.keys() - ids):
         raise SpecError(f"handlers for operations the spec lacks: {unknown}")
-    # like the original's router: /api/download/start wins over /api/download/{id}
-    ordered = sorted(operations, key=lambda operation: "{" in operation.path)
-    return [
-        Route(
-            operation.path,
-            _endpoint(
-                operation, handlers[operation.operation_id], authenticate, finish, max_body_bytes
-            ),
-            methods=[operation.method],
-            name=operation.operation_id,
+    by_path: dict[str, dict[str, Endpoint]] = {}
+    for operation in operations:
+        by_path.setdefault(operation.path, {})[operation.method] = _endpoint(
+            operation, handlers[operation.operation_id], authenticate, finish, max_body_bytes
         )
-        for operation in ordered
+    static = frozenset(path for path in by_path if "{" not in path)
+    # like the original's router, /api/download/start belongs to its own route whatever the
+    # method: DELETE /api/download/start is a 405, not a delete of download "start"
+    ordered = sorted(by_path, key=lambda path: path not in static)
+    return [
+        _PathRoute(path, by_path[path], shadowed=frozenset() if path in static else static)
+        for path in ordered
     ]
+
+
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+class _PathRoute(Route):
+    """A path's operations by method; it never matches a path a static route owns."""
+
+    def __init__(self, path: str, endpoints: dict[str, Endpoint], shadowed: frozenset[str]) -> None:
+        self._endpoints = endpoints
+        self._shadowed = shadowed
+        if "GET" in endpoints:
+            endpoints.setdefault("HEAD", endpoints["GET"])
+
+        async def dispatch(request: Request) -> Response:
+            return await self._endpoints[request.method](request)
+
+        super().__init__(path, dispatch, methods=list(endpoints), name=path)
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        """Starlette's match, except on a path that belongs to a static route."""
+        if self._shadowed and _route_path(scope) in self._shadowed:
+            return Match.NONE, {}
+        return super().matches(scope)
 
 
 def _endpoint(
@@ -115,7 +140,7 @@ def _endpoint(
     authenticate: Authenticate,
     finish: Finish,
     max_body_bytes: int,
-) -> Callable[[Request], Awaitable[Response]]:
+) -> Endpoint:
     async def endpoint(request: Request) -> Response:
         call = Call(request=request, operation=operation)
         try:
@@ -159,3 +184,9 @@ def _credential(scheme: SecurityScheme, request: Request) -> str | None:
     if scheme.location == "header":
         return request.headers.get(scheme.key)
     return request.query_params.get(scheme.key)
+
+
+def _route_path(scope: Scope) -> str:
+    path: str = scope["path"]
+    root: str = scope.get("root_path", "")
+    return path[len(root) :] if root and path.startswith(root) else path
