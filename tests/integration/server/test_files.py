@@ -43,12 +43,12 @@ def wait_for_zip(server: LiveServer, token: str, process_id: str) -> dict[str, A
     raise AssertionError(f"zip job {process_id} still running after {ZIP_WAIT_SECONDS} s")
 
 
-def test_fetch_file_with_type_disposition_and_ranges(live_server: LiveServer) -> None:
+def test_fetch_file_with_type_disposition_and_ranges(server: LiveServer) -> None:
     """A completed file streams with its MIME type and name; ranges give 206, 416 or 200."""
-    _, token = make_user(live_server)
+    _, token = make_user(server)
     data = bytes(range(256)) * 40
-    download_id, _ = completed(live_server, token, f"report-{time.time_ns()}.pdf", data)
-    url = f"{live_server.url}/api/download/{download_id}"
+    download_id, _ = completed(server, token, f"report-{time.time_ns()}.pdf", data)
+    url = f"{server.url}/api/download/{download_id}"
     whole = http.get(url, headers={"token": token})
     conforms(whole, "fetch_download_file")
     assert whole.content == data
@@ -72,37 +72,35 @@ def test_fetch_file_with_type_disposition_and_ranges(live_server: LiveServer) ->
         assert (ignored.status_code, ignored.content) == (200, data), malformed
 
 
-def test_fetch_file_not_completed_missing_or_escaping_is_404(live_server: LiveServer) -> None:
+def test_fetch_file_not_completed_missing_or_escaping_is_404(server: LiveServer) -> None:
     """Queued downloads, files gone from disk and paths leaving the folder are all 404."""
-    _, token = make_user(live_server)
-    queued = queue_download(live_server, token, "https://example.org/later.bin")
-    escaping, _ = completed(live_server, token, f"esc-{time.time_ns()}.bin", b"x")
-    set_download(live_server, escaping, path="../secret_key")
-    gone, _ = completed(live_server, token, f"gone-{time.time_ns()}.bin", b"x")
-    set_download(live_server, gone, path="no-such-file.bin")
+    _, token = make_user(server)
+    queued = queue_download(server, token, "https://example.org/later.bin")
+    escaping, _ = completed(server, token, f"esc-{time.time_ns()}.bin", b"x")
+    set_download(server, escaping, path="../secret_key")
+    gone, _ = completed(server, token, f"gone-{time.time_ns()}.bin", b"x")
+    set_download(server, gone, path="no-such-file.bin")
     for download_id in (queued, escaping, gone, 999_999_999):
-        response = http.get(
-            f"{live_server.url}/api/download/{download_id}", headers={"token": token}
-        )
+        response = http.get(f"{server.url}/api/download/{download_id}", headers={"token": token})
         assert (response.status_code, conforms(response, "fetch_download_file")) == (
             404,
             {"error": "file not found"},
         )
 
 
-def test_zip_share_and_fetch(live_server: LiveServer) -> None:
+def test_zip_share_and_fetch(server: LiveServer) -> None:
     """A zip job finishes with both files; a share link opens it without a session, once per zip."""
-    url = live_server.url
-    _, token = make_user(live_server)
+    url = server.url
+    _, token = make_user(server)
     stamp = time.time_ns()
-    _, gid_a = completed(live_server, token, f"a-{stamp}.txt", b"alpha")
-    _, gid_b = completed(live_server, token, f"b-{stamp}.txt", b"bravo")
+    _, gid_a = completed(server, token, f"a-{stamp}.txt", b"alpha")
+    _, gid_b = completed(server, token, f"b-{stamp}.txt", b"bravo")
     started = http.post(
         f"{url}/api/compress", json={"gid": [gid_a, gid_b]}, headers={"token": token}
     )
     job = conforms(started, "compress")
     process_id = job["process_id"]
-    assert wait_for_zip(live_server, token, process_id) == {
+    assert wait_for_zip(server, token, process_id) == {
         "process_id": process_id,
         "progress": 1,
         "status": "done",
@@ -145,10 +143,10 @@ def test_zip_share_and_fetch(live_server: LiveServer) -> None:
     assert legacy.status_code == 200
 
 
-def test_zip_refusals(live_server: LiveServer) -> None:
+def test_zip_refusals(server: LiveServer) -> None:
     """Unknown GIDs, unknown jobs and unfinished zips are 404s; bad GIDs are 400s."""
-    url = live_server.url
-    _, token = make_user(live_server)
+    url = server.url
+    _, token = make_user(server)
     auth = {"token": token}
     unknown_gid = http.post(f"{url}/api/compress", json={"gid": ["0" * 16]}, headers=auth)
     assert (unknown_gid.status_code, conforms(unknown_gid, "compress")) == (

@@ -16,9 +16,9 @@ from tests.integration.server.helpers import (
 from tests.live_server import LiveServer
 
 
-def test_sign_up_then_approval(live_server: LiveServer) -> None:
+def test_sign_up_then_approval(server: LiveServer) -> None:
     """A signed-up user is listed as a request, cannot sign in (401) until approved, then can."""
-    url, name = live_server.url, unique("signup")
+    url, name = server.url, unique("signup")
     body = {"user_name": name, "password": PASSWORD, "email": f"{name}@example.org"}
     assert conforms(http.post(f"{url}/api/regularuser", json=body), "sign_up") == {
         "status": "success"
@@ -26,17 +26,17 @@ def test_sign_up_then_approval(live_server: LiveServer) -> None:
     refused = http.post(f"{url}/api/login", data={"user_name": name, "password": PASSWORD})
     assert conforms(refused, "login") == {"error": "account not approved", "status": "unapproved"}
     assert refused.status_code == 401
-    admin = {"token": admin_token(live_server)}
+    admin = {"token": admin_token(server)}
     requests = conforms(http.get(f"{url}/api/user/requests", headers=admin), "list_signup_requests")
     assert {"user_name": name, "email": f"{name}@example.org"} in requests
     approved = http.post(f"{url}/api/user/approve/{name}", headers=admin)
     assert conforms(approved, "approve_user") == {"status": "success"}
-    assert login(live_server, name, PASSWORD)
+    assert login(server, name, PASSWORD)
 
 
-def test_duplicates_are_409_saying_which(live_server: LiveServer) -> None:
+def test_duplicates_are_409_saying_which(server: LiveServer) -> None:
     """A taken user name and a taken e-mail address are told apart, and nothing is created."""
-    url, name = live_server.url, unique("dup")
+    url, name = server.url, unique("dup")
     body = {"user_name": name, "password": PASSWORD, "email": f"{name}@example.org"}
     assert http.post(f"{url}/api/regularuser", json=body).status_code == 200
     again = http.post(f"{url}/api/regularuser", json={**body, "email": "other@example.org"})
@@ -45,10 +45,10 @@ def test_duplicates_are_409_saying_which(live_server: LiveServer) -> None:
     assert (same_mail.status_code, same_mail.json()) == (409, {"error": "email taken"})
 
 
-def test_wrong_password_and_unknown_user_look_alike(live_server: LiveServer) -> None:
+def test_wrong_password_and_unknown_user_look_alike(server: LiveServer) -> None:
     """Login refuses a wrong password and an unknown user with the same 403."""
-    url = live_server.url
-    for user, password in ((live_server.admin_user, "wrong-password"), ("nobody-here", "x")):
+    url = server.url
+    for user, password in ((server.admin_user, "wrong-password"), ("nobody-here", "x")):
         response = http.post(f"{url}/api/login", data={"user_name": user, "password": password})
         assert (response.status_code, conforms(response, "login")) == (
             403,
@@ -57,10 +57,10 @@ def test_wrong_password_and_unknown_user_look_alike(live_server: LiveServer) -> 
         assert "token" not in response.headers
 
 
-def test_add_user_is_approved_and_listed(live_server: LiveServer) -> None:
+def test_add_user_is_approved_and_listed(server: LiveServer) -> None:
     """An admin-created user can sign in at once and appears in the user list with its level."""
-    url, name = live_server.url, unique("added")
-    admin = {"token": admin_token(live_server)}
+    url, name = server.url, unique("added")
+    admin = {"token": admin_token(server)}
     body = {"user_name": name, "password": PASSWORD, "auth": 2, "email": f"{name}@example.org"}
     created = http.post(f"{url}/api/user", json=body, headers=admin)
     assert conforms(created, "add_user") == {"status": "success"}
@@ -84,18 +84,18 @@ def test_add_user_is_approved_and_listed(live_server: LiveServer) -> None:
     )
 
 
-def test_update_user_renames_and_changes_password(live_server: LiveServer) -> None:
+def test_update_user_renames_and_changes_password(server: LiveServer) -> None:
     """A rename moves the downloads and ends old sessions; a new password is hashed and used."""
-    url = live_server.url
-    name, token = make_user(live_server)
-    download_id = queue_download(live_server, token, "https://example.org/a.iso")
-    admin = {"token": admin_token(live_server)}
+    url = server.url
+    name, token = make_user(server)
+    download_id = queue_download(server, token, "https://example.org/a.iso")
+    admin = {"token": admin_token(server)}
     new_name = unique("renamed")
     change = {"user_name": new_name, "password": "another-password-2", "email": f"{new_name}@x.org"}
     response = http.put(f"{url}/api/user/{name}", json=change, headers=admin)
     assert conforms(response, "update_user") == {"status": "success"}
     assert http.get(f"{url}/api/queue", headers={"token": token}).status_code == 403
-    new_token = login(live_server, new_name, "another-password-2")
+    new_token = login(server, new_name, "another-password-2")
     own = http.get(f"{url}/api/user/downloads/1", headers={"token": new_token}).json()
     assert [row["id"] for row in own] == [download_id]
     assert own[0]["user_name"] == new_name
@@ -105,18 +105,18 @@ def test_update_user_renames_and_changes_password(live_server: LiveServer) -> No
         {"error": "user not found"},
     )
     taken = http.put(
-        f"{url}/api/user/{new_name}", json={"user_name": live_server.admin_user}, headers=admin
+        f"{url}/api/user/{new_name}", json={"user_name": server.admin_user}, headers=admin
     )
     assert (taken.status_code, taken.json()) == (409, {"error": "username taken"})
     empty = http.put(f"{url}/api/user/{new_name}", json={}, headers=admin)
     assert empty.status_code == 400
 
 
-def test_block_ends_sessions_at_once_and_unblock_restores(live_server: LiveServer) -> None:
+def test_block_ends_sessions_at_once_and_unblock_restores(server: LiveServer) -> None:
     """A blocked user's existing token fails immediately and login is refused; unblock undoes it."""
-    url = live_server.url
-    name, token = make_user(live_server)
-    admin = {"token": admin_token(live_server)}
+    url = server.url
+    name, token = make_user(server)
+    admin = {"token": admin_token(server)}
     blocked = http.post(f"{url}/api/user/blocked/{name}", headers=admin)
     assert conforms(blocked, "block_user") == {"status": "success"}
     refused = http.get(f"{url}/api/queue", headers={"token": token})
@@ -135,10 +135,10 @@ def test_block_ends_sessions_at_once_and_unblock_restores(live_server: LiveServe
     assert http.get(f"{url}/api/queue", headers={"token": token}).status_code == 200
 
 
-def test_admin_cannot_block_or_delete_self(live_server: LiveServer) -> None:
+def test_admin_cannot_block_or_delete_self(server: LiveServer) -> None:
     """The last admin cannot lock themselves out: blocking or deleting oneself is a 409."""
-    url, me = live_server.url, live_server.admin_user
-    admin = {"token": admin_token(live_server)}
+    url, me = server.url, server.admin_user
+    admin = {"token": admin_token(server)}
     for response, operation in (
         (http.post(f"{url}/api/user/blocked/{me}", headers=admin), "block_user"),
         (http.delete(f"{url}/api/user/{me}", headers=admin), "delete_user"),
@@ -148,10 +148,10 @@ def test_admin_cannot_block_or_delete_self(live_server: LiveServer) -> None:
     assert http.get(f"{url}/api/queue", headers=admin).status_code == 200
 
 
-def test_unknown_users_are_404(live_server: LiveServer) -> None:
+def test_unknown_users_are_404(server: LiveServer) -> None:
     """Approve, block, unblock and delete of an unknown user are 404, each documented."""
-    url = live_server.url
-    admin = {"token": admin_token(live_server)}
+    url = server.url
+    admin = {"token": admin_token(server)}
     calls = [
         ("POST", "/api/user/approve/ghost", "approve_user"),
         ("POST", "/api/user/blocked/ghost", "block_user"),
@@ -166,12 +166,12 @@ def test_unknown_users_are_404(live_server: LiveServer) -> None:
         )
 
 
-def test_delete_user_cascades(live_server: LiveServer) -> None:
+def test_delete_user_cascades(server: LiveServer) -> None:
     """Deleting a user removes their downloads and sessions."""
-    url = live_server.url
-    name, token = make_user(live_server)
-    queue_download(live_server, token, "https://example.org/b.iso")
-    admin = {"token": admin_token(live_server)}
+    url = server.url
+    name, token = make_user(server)
+    queue_download(server, token, "https://example.org/b.iso")
+    admin = {"token": admin_token(server)}
     assert conforms(http.delete(f"{url}/api/user/{name}", headers=admin), "delete_user") == {
         "status": "success"
     }
@@ -181,16 +181,16 @@ def test_delete_user_cascades(live_server: LiveServer) -> None:
     ]
 
 
-def test_heavy_users_sums_recent_completed_bytes(live_server: LiveServer) -> None:
+def test_heavy_users_sums_recent_completed_bytes(server: LiveServer) -> None:
     """The heavy list sums completed bytes per user, heaviest first, at most ten."""
-    url = live_server.url
-    name, token = make_user(live_server)
-    first = queue_download(live_server, token, "https://example.org/h1.bin")
-    second = queue_download(live_server, token, "https://example.org/h2.bin")
-    complete_download(live_server, first, f"{name}-h1.bin", b"x" * 3000)
-    complete_download(live_server, second, f"{name}-h2.bin", b"y" * 4000)
+    url = server.url
+    name, token = make_user(server)
+    first = queue_download(server, token, "https://example.org/h1.bin")
+    second = queue_download(server, token, "https://example.org/h2.bin")
+    complete_download(server, first, f"{name}-h1.bin", b"x" * 3000)
+    complete_download(server, second, f"{name}-h2.bin", b"y" * 4000)
     heavy = conforms(
-        http.get(f"{url}/api/user/heavy", headers={"token": admin_token(live_server)}),
+        http.get(f"{url}/api/user/heavy", headers={"token": admin_token(server)}),
         "list_heavy_users",
     )
     assert {"user_name": name, "size": 7000} in heavy
