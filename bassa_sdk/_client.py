@@ -291,14 +291,7 @@ class Bassa(_ClientBase):
         return self._retrier.call(attempt, name=operation, safe=is_safe(operation))
 
     def _transfer(
-        self,
-        operation: str,
-        url: str,
-        params: dict[str, str],
-        transfer: Transfer,
-        *,
-        chunk_size: int,
-        timeout: Timeout,
+        self, operation: str, url: str, params: dict[str, str], transfer: Transfer, timeout: Timeout
     ) -> FetchedFile:
         request_timeout = self._timeout(timeout)
 
@@ -309,9 +302,13 @@ class Bassa(_ClientBase):
                     "GET", url, params=params, headers=transfer.headers()
                 ) as response:
                     transfer.begin(response)
-                    if not transfer.complete:
-                        for chunk in response.iter_bytes(chunk_size):
-                            transfer.feed(chunk)
+                    try:
+                        if not transfer.complete:
+                            # no chunk_size here: httpx's chunker drops its buffer on errors
+                            for data in response.iter_bytes():
+                                transfer.feed(data)
+                    finally:
+                        transfer.flush()
                 transfer.finish()
 
         def run() -> None:
@@ -456,14 +453,7 @@ class AsyncBassa(_ClientBase):
         return await self._retrier.acall(attempt, name=operation, safe=is_safe(operation))
 
     async def _transfer(
-        self,
-        operation: str,
-        url: str,
-        params: dict[str, str],
-        transfer: Transfer,
-        *,
-        chunk_size: int,
-        timeout: Timeout,
+        self, operation: str, url: str, params: dict[str, str], transfer: Transfer, timeout: Timeout
     ) -> FetchedFile:
         request_timeout = self._timeout(timeout)
 
@@ -474,9 +464,12 @@ class AsyncBassa(_ClientBase):
                     "GET", url, params=params, headers=transfer.headers()
                 ) as response:
                     transfer.begin(response)
-                    if not transfer.complete:
-                        async for chunk in response.aiter_bytes(chunk_size):
-                            transfer.feed(chunk)
+                    try:
+                        if not transfer.complete:
+                            async for data in response.aiter_bytes():
+                                transfer.feed(data)
+                    finally:
+                        transfer.flush()
                 transfer.finish()
 
         async def run() -> None:

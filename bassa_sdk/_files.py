@@ -103,8 +103,11 @@ class Transfer:
         *,
         operation: str,
         progress: ProgressCallback | None,
+        chunk_size: int,
     ) -> None:
         self._sink = _Sink(dest)
+        self._buffer = bytearray()
+        self._chunk_size = chunk_size
         self.operation = operation
         self.written = 0
         self.total: int | None = None
@@ -157,10 +160,20 @@ class Transfer:
         match = _UNSATISFIED_RANGE.fullmatch(response.headers.get("content-range", "").strip())
         return bool(self.written and match and int(match[1]) == self.written)
 
-    def feed(self, chunk: bytes) -> None:
-        """Write one chunk and report progress."""
-        self._sink.write(chunk)
-        self.written += len(chunk)
+    def feed(self, data: bytes) -> None:
+        """Take bytes from the network; write them out once a whole chunk is buffered."""
+        self._buffer += data
+        if len(self._buffer) >= self._chunk_size:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write what is buffered and report progress (also when the connection just broke, so
+        a resumed attempt asks only for bytes not yet written)."""
+        if not self._buffer:
+            return
+        self._sink.write(bytes(self._buffer))
+        self.written += len(self._buffer)
+        self._buffer.clear()
         if self._progress is not None:
             self._progress(self.written, self.total)
 
@@ -168,6 +181,7 @@ class Transfer:
         """The body ended: check the size against the announced one."""
         if self.complete:
             return
+        self.flush()
         if self.total is not None and self.written != self.total:
             raise ResponseValidationError(
                 f"{self.operation}: received {self.written} bytes of {self.total}"

@@ -98,10 +98,10 @@ class Files(_Calls):
         """Stream a completed download's file to a path or binary file object."""
         url = f"/api/download/{positive_id(download_id)}"
         size = _chunk_size(chunk_size)
-        transfer = Transfer(dest, operation="fetch_download_file", progress=progress)
-        return self._client._transfer(
-            "fetch_download_file", url, {}, transfer, chunk_size=size, timeout=timeout
+        transfer = Transfer(
+            dest, operation="fetch_download_file", progress=progress, chunk_size=size
         )
+        return self._client._transfer("fetch_download_file", url, {}, transfer, timeout)
 
     def zip(self, gids: Sequence[str], *, timeout: Timeout = None) -> CompressionJob:
         """Start zipping completed downloads (by GID); asking twice returns the same job."""
@@ -140,10 +140,8 @@ class Files(_Calls):
         """Stream a finished zip to a path or binary file object (`share`: a share-link token)."""
         params = self._zip_params(process_id, share)
         size = _chunk_size(chunk_size)
-        transfer = Transfer(dest, operation="fetch_zip", progress=progress)
-        return self._client._transfer(
-            "fetch_zip", "/api/file", params, transfer, chunk_size=size, timeout=timeout
-        )
+        transfer = Transfer(dest, operation="fetch_zip", progress=progress, chunk_size=size)
+        return self._client._transfer("fetch_zip", "/api/file", params, transfer, timeout)
 
     def share(
         self, process_id: str, *, expires_in: int | None = None, timeout: Timeout = None
@@ -170,10 +168,10 @@ class AsyncFiles(_Calls):
         """Stream a completed download's file to a path or binary file object."""
         url = f"/api/download/{positive_id(download_id)}"
         size = _chunk_size(chunk_size)
-        transfer = Transfer(dest, operation="fetch_download_file", progress=progress)
-        return await self._client._transfer(
-            "fetch_download_file", url, {}, transfer, chunk_size=size, timeout=timeout
+        transfer = Transfer(
+            dest, operation="fetch_download_file", progress=progress, chunk_size=size
         )
+        return await self._client._transfer("fetch_download_file", url, {}, transfer, timeout)
 
     async def zip(self, gids: Sequence[str], *, timeout: Timeout = None) -> CompressionJob:
         """Start zipping completed downloads (by GID); asking twice returns the same job."""
@@ -212,10 +210,8 @@ class AsyncFiles(_Calls):
         """Stream a finished zip to a path or binary file object (`share`: a share-link token)."""
         params = self._zip_params(process_id, share)
         size = _chunk_size(chunk_size)
-        transfer = Transfer(dest, operation="fetch_zip", progress=progress)
-        return await self._client._transfer(
-            "fetch_zip", "/api/file", params, transfer, chunk_size=size, timeout=timeout
-        )
+        transfer = Transfer(dest, operation="fetch_zip", progress=progress, chunk_size=size)
+        return await self._client._transfer("fetch_zip", "/api/file", params, transfer, timeout)
 
     async def share(
         self, process_id: str, *, expires_in: int | None = None, timeout: Timeout = None
