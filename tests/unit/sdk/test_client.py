@@ -60,7 +60,7 @@ def test_default_httpx_client_carries_our_defaults() -> None:
 
 def test_wrong_http_client_type_is_a_type_error() -> None:
     """An AsyncClient given to Bassa is refused."""
-    with pytest.raises(TypeError, match="httpx.Client"):
+    with pytest.raises(TypeError, match=r"httpx\.Client"):
         Bassa(BASE_URL, http_client=httpx.AsyncClient(), env={})  # type: ignore[arg-type]
 
 

@@ -91,7 +91,7 @@ def test_html_error_page_is_still_a_status_error() -> None:
     ],
 )
 def test_malformed_success_is_a_validation_error(response: httpx.Response, cause: type) -> None:
-    """A 200 whose body the spec does not allow is a ResponseValidationError from the parse error."""
+    """A 200 body the spec does not allow is a ResponseValidationError from the parse error."""
     client, _ = make_client(lambda request: response)
     with pytest.raises(ResponseValidationError) as caught:
         client.queue.status()

@@ -39,8 +39,12 @@ def _bucket(rate: float, burst: int, clock: FakeClock) -> TokenBucket:
 
 def install(client: Bassa | AsyncBassa) -> None:
     """Route the client's requests through the bucket it now holds (a fake-clock one)."""
-    core = client._core
-    client._core = Core(core.base_url, core.http, core.auth, client._limiter)  # type: ignore[arg-type]
+    if isinstance(client, Bassa):
+        core = client._core
+        client._core = Core(core.base_url, core.http, core.auth, client._limiter)
+    else:
+        acore = client._core
+        client._core = Core(acore.base_url, acore.http, acore.auth, client._limiter)
 
 
 def test_burst_then_steady_rate() -> None:

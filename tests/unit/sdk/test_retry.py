@@ -165,7 +165,11 @@ def test_deadline_stops_retries() -> None:
 def test_stamina_instrumentation_sees_named_retries() -> None:
     """stamina's retry hooks (Prometheus, structlog) get each retry named after the operation."""
     seen: list[RetryDetails] = []
-    set_on_retry_hooks([seen.append])
+
+    def hook(details: RetryDetails) -> None:
+        seen.append(details)
+
+    set_on_retry_hooks([hook])
     try:
         script = [reply(500, {"error": "x"}), reply(200, [])]
         client, _ = make_client(lambda request: script.pop(0))

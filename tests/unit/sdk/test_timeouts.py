@@ -43,7 +43,7 @@ def _server(seen: list[dict[str, Any]]) -> Any:
             return reply(
                 200, {"state": "running", "queued": 0, "started": 0, "completed": 1, "failed": 0}
             )
-        if path.startswith("/api/download/") and method == "GET" or path == "/api/file":
+        if (path.startswith("/api/download/") and method == "GET") or path == "/api/file":
             return httpx.Response(200, content=b"abc")
         if path in ("/api/compress", "/api/compression-progress"):
             return reply(200, {"process_id": "ab", "progress": 1, "status": "done"})
