@@ -22,12 +22,15 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import httpx
 import stamina
 
 from bassa_sdk._errors import APIConnectionError, APIStatusError, APITimeoutError
+
+if TYPE_CHECKING:
+    from stamina._core import _RetryContextIterator
 
 __all__ = ["SAFE_METHODS", "Retrier", "RetryPolicy", "should_retry"]
 
@@ -77,9 +80,9 @@ class Retrier:
         self.policy = policy
         self._clock = clock
 
-    def _hook(self, name: str, safe: bool) -> Callable[[Exception], bool | float]:
+    def _hook(self, name: str, safe: bool, started: float) -> Callable[[Exception], bool | float]:
         policy = self.policy
-        deadline = self._clock() + policy.deadline
+        deadline = started + policy.deadline
         failures = 0
 
         def backoff(exc: Exception) -> bool | float:
@@ -110,9 +113,9 @@ class Retrier:
 
         return backoff
 
-    def _context(self, name: str, safe: bool) -> stamina._core._RetryContextIterator:
+    def _context(self, name: str, safe: bool, started: float) -> _RetryContextIterator:
         return stamina.retry_context(
-            on=self._hook(name, safe),
+            on=self._hook(name, safe, started),
             attempts=self.policy.max_attempts,
             timeout=self.policy.deadline or None,
             wait_initial=self.policy.wait_initial,
@@ -121,16 +124,40 @@ class Retrier:
 
     def call(self, fn: Callable[[], T], *, name: str, safe: bool) -> T:
         """Call `fn` until it succeeds, the error is final, or attempts or deadline run out."""
-        for attempt in self._context(name, safe):
+        started = self._clock()
+        # the happy path pays nothing for the retry machinery: stamina starts at the first
+        # failure, which it sees as its own first attempt (so counts, waits and hooks are exact)
+        try:
+            return fn()
+        except Exception as exc:
+            replay: list[Exception] = [exc]
+
+        def again() -> T:
+            if replay:
+                raise replay.pop()
+            return fn()
+
+        for attempt in self._context(name, safe, started):
             with attempt:
-                result = fn()
+                result = again()
         return result
 
     async def acall(self, fn: Callable[[], Awaitable[T]], *, name: str, safe: bool) -> T:
         """Await `fn()` under the same rules as `call`."""
-        async for attempt in self._context(name, safe):
+        started = self._clock()
+        try:
+            return await fn()
+        except Exception as exc:
+            replay: list[Exception] = [exc]
+
+        async def again() -> T:
+            if replay:
+                raise replay.pop()
+            return await fn()
+
+        async for attempt in self._context(name, safe, started):
             with attempt:
-                result = await fn()
+                result = await again()
         return result
 
 
