@@ -49,10 +49,18 @@ def same_secret(given: str | None, expected: str) -> bool:
 
 
 class SessionTokens:
-    """Mint and check the signed, expiring session tokens."""
+    """Mint and check the signed, expiring session tokens.
+
+    Both directions are memoised, as every authenticated request checks one token and mints
+    another: a token minted in the same second for the same user is byte-identical (the
+    timestamp has one-second resolution), and a token once verified only needs its age checked.
+    """
 
     def __init__(self, secret: str, ttl_seconds: int, clock: Clock = time.time) -> None:
         self.ttl_seconds = ttl_seconds
+        self._clock = clock
+        self._minted: dict[str, tuple[int, str]] = {}
+        self._verified: dict[str, tuple[str, int]] = {}
         signer_clock = clock
 
         class _Signer(TimestampSigner):
@@ -63,15 +71,42 @@ class SessionTokens:
 
     def mint(self, user_name: str) -> str:
         """A token for `user_name`, valid for `ttl_seconds` from now."""
-        return self._serializer.dumps(user_name)
+        now = int(self._clock())
+        cached = self._minted.get(user_name)
+        if cached is not None and cached[0] == now:
+            return cached[1]
+        token = self._serializer.dumps(user_name)
+        _remember(self._minted, user_name, (now, token))
+        return token
 
     def user_of(self, token: str) -> str | None:
         """The user name a valid, unexpired token names; None for anything else."""
-        try:
-            value: Any = self._serializer.loads(token, max_age=self.ttl_seconds)
-        except BadData:
-            return None
-        return value if isinstance(value, str) else None
+        now = int(self._clock())
+        known = self._verified.get(token)
+        if known is None:
+            try:
+                value: Any
+                value, issued = self._serializer.loads(
+                    token, max_age=self.ttl_seconds, return_timestamp=True
+                )
+            except BadData:
+                return None
+            if not isinstance(value, str):
+                return None
+            known = (value, int(issued.timestamp()))
+            _remember(self._verified, token, known)
+        user_name, issued_at = known
+        return user_name if 0 <= now - issued_at <= self.ttl_seconds else None
+
+
+MEMO_LIMIT = 10_000
+
+
+def _remember(memo: dict[str, Any], key: str, value: Any) -> None:
+    """Store in a bounded memo (emptied when full: simple, and refilled by the next requests)."""
+    if len(memo) >= MEMO_LIMIT:
+        memo.clear()
+    memo[key] = value
 
 
 class ShareTokens:

@@ -31,8 +31,25 @@ def page_offset(page: int) -> int:
     return (page - 1) * PAGE_SIZE
 
 
-def download_json(row: Download) -> dict[str, Any]:
-    """A download as the spec's `Download` object."""
+# every column a `Download` object shows, for Core reads
+DOWNLOAD_COLUMNS = (
+    Download.id,
+    Download.link,
+    Download.user_name,
+    Download.download_name,
+    Download.added_time,
+    Download.status,
+    Download.rating,
+    Download.gid,
+    Download.completed_time,
+    Download.size,
+    Download.path,
+    Download.error,
+)
+
+
+def download_json(row: Any) -> dict[str, Any]:
+    """A download (a model or a row of DOWNLOAD_COLUMNS) as the spec's `Download` object."""
     return {
         "id": row.id,
         "link": row.link,

@@ -24,7 +24,10 @@ async def login(call: Call) -> Response:
     """Check the credentials; an approved, unblocked user gets a first token."""
     svc = services(call)
     user_name, password = call.body["user_name"], call.body["password"]
-    user = await svc.run_db(lambda session: session.get(User, user_name))
+    query = select(User.user_name, User.password_hash, User.auth, User.approved, User.blocked)
+    user = await svc.read_db(
+        lambda db: db.execute(query.where(User.user_name == user_name)).first()
+    )
     known_hash = user.password_hash if user is not None else None
     matches = await anyio.to_thread.run_sync(verify_password, known_hash, password)
     if user is None or not matches or user.blocked:
