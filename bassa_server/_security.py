@@ -14,12 +14,13 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, bindparam, select
+from sqlalchemy import bindparam, select
 from starlette.responses import Response
 
 from bassa_server._auth import same_secret
 from bassa_server._db.models import User
 from bassa_server._openapi import ApiError, Call, Credential
+from bassa_server._prepared import PreparedRead
 from bassa_server._services import Services
 
 USER_STATE_SECONDS = 1.0
@@ -109,7 +110,8 @@ class Security:
         if cached is not None and now - cached[0] < USER_STATE_SECONDS:
             user: SessionUser | None = cached[1]
             return user
-        user = await self.services.read_db(lambda db: _active_user(db, user_name))
+        row = await self.services.prepared(_ACTIVE_USER, user_name=user_name)
+        user = SessionUser(user_name, int(row[0][0])) if row else None
         if len(states) >= MAX_USER_STATES:
             states.clear()
         states[user_name] = (now, user)
@@ -124,14 +126,13 @@ class Security:
 
 
 # built once: composing a statement costs more than running it on every request
-_ACTIVE_USER = select(User.auth).where(
-    User.user_name == bindparam("user_name"), User.approved.is_(True), User.blocked.is_(False)
+_ACTIVE_USER = PreparedRead(
+    select(User.auth).where(
+        User.user_name == bindparam("user_name"),
+        User.approved.is_(True),
+        User.blocked.is_(False),
+    )
 )
-
-
-def _active_user(connection: Connection, user_name: str) -> SessionUser | None:
-    row = connection.execute(_ACTIVE_USER, {"user_name": user_name}).first()
-    return None if row is None else SessionUser(user_name, row.auth)
 
 
 def session_user(call: Call) -> SessionUser:

@@ -17,11 +17,12 @@ from typing import Any, Protocol, TypeVar
 
 import anyio.to_thread
 from prometheus_client import CollectorRegistry
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, PoolProxiedConnection
 from sqlalchemy.orm import Session, sessionmaker
 
 from bassa_server._auth import SessionTokens, ShareTokens
 from bassa_server._config import Settings
+from bassa_server._prepared import PreparedRead
 
 T = TypeVar("T")
 
@@ -54,6 +55,7 @@ class Services:
     extras: dict[str, Any] = field(default_factory=dict)
     # user name -> (monotonic time read, what the security hook learnt); see _security.py
     user_states: dict[str, tuple[float, Any]] = field(default_factory=dict)
+    _reader: PoolProxiedConnection | None = None
 
     def forget_user(self, *user_names: str) -> None:
         """Drop cached account states after a change (block, rename, delete…) on this replica."""
@@ -87,3 +89,29 @@ class Services:
     def _read(self, work: Callable[[Connection], T]) -> T:
         with self.engine.connect() as connection:
             return work(connection)
+
+    async def prepared(self, read: PreparedRead, **values: Any) -> list[tuple[Any, ...]]:
+        """The rows of a prepared read: inline on a kept SQLite connection, else in a thread.
+
+        The kept connection is used only from the event loop's thread and never opens a
+        transaction (the driver begins one only before writes), so each read sees the latest
+        commit, without a pool checkout and reset per request.
+        """
+        dialect = self.engine.dialect
+        if not self.inline_reads:
+
+            def in_thread() -> list[tuple[Any, ...]]:
+                with self.engine.connect() as connection:
+                    return read.all(connection.connection, dialect, **values)
+
+            return await anyio.to_thread.run_sync(in_thread)
+        if self._reader is None:
+            self._reader = self.engine.raw_connection()
+        return read.all(self._reader, dialect, **values)
+
+    def close(self) -> None:
+        """Return the kept reader and close the pool."""
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
+        self.engine.dispose()

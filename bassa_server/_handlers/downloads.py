@@ -22,6 +22,7 @@ from bassa_server._handlers._common import (
 )
 from bassa_server._links import check_link, download_name
 from bassa_server._openapi import ApiError, Call, HandlerSet
+from bassa_server._prepared import PreparedRead
 from bassa_server._security import NOT_AUTHORIZED, SessionUser, session_user
 
 handlers = HandlerSet()
@@ -29,14 +30,14 @@ NOT_FOUND = "download not found"
 DELETABLE = (QUEUED, ERROR)
 # the list pages are the hottest reads: their statements are built once (indexes
 # (user_name, added_time, id) and (status, completed_time, id) serve them)
-_OWN_PAGE = (
+_OWN_PAGE = PreparedRead(
     select(*DOWNLOAD_COLUMNS)
     .where(Download.user_name == bindparam("user_name"))
     .order_by(Download.added_time, Download.id)
     .offset(bindparam("offset"))
     .limit(PAGE_SIZE)
 )
-_COMPLETED_PAGE = (
+_COMPLETED_PAGE = PreparedRead(
     select(*DOWNLOAD_COLUMNS)
     .where(Download.status == COMPLETED)
     .order_by(Download.completed_time.desc(), Download.id.desc())
@@ -48,16 +49,16 @@ _COMPLETED_PAGE = (
 @handlers.operation("list_own_downloads")
 async def list_own_downloads(call: Call) -> Response:
     """The caller's downloads, oldest first, 15 a page."""
-    values = {"user_name": session_user(call).user_name, "offset": page_offset(call.params["page"])}
-    rows = await services(call).read_db(lambda db: db.execute(_OWN_PAGE, values).all())
+    user_name, offset = session_user(call).user_name, page_offset(call.params["page"])
+    rows = await services(call).prepared(_OWN_PAGE, user_name=user_name, offset=offset)
     return reply([download_json(row) for row in rows])
 
 
 @handlers.operation("list_completed_downloads")
 async def list_completed_downloads(call: Call) -> Response:
     """Every user's completed downloads, newest first, 15 a page."""
-    values = {"offset": page_offset(call.params["page"])}
-    rows = await services(call).read_db(lambda db: db.execute(_COMPLETED_PAGE, values).all())
+    offset = page_offset(call.params["page"])
+    rows = await services(call).prepared(_COMPLETED_PAGE, offset=offset)
     return reply([download_json(row) for row in rows])
 
 

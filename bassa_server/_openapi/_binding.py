@@ -129,9 +129,10 @@ class _PathRoute(Route):
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         """Starlette's match, except on a path that belongs to a static route."""
-        if self._shadowed and _route_path(scope) in self._shadowed:
+        match, child_scope = super().matches(scope)
+        if match is not Match.NONE and self._shadowed and _route_path(scope) in self._shadowed:
             return Match.NONE, {}
-        return super().matches(scope)
+        return match, child_scope
 
 
 def _endpoint(
