@@ -9,11 +9,15 @@ stand in for the other. The clock is injected so tests can mint tokens in the pa
 
 from __future__ import annotations
 
+import asyncio
 import hmac
+import os
 import time
 from collections.abc import Callable
 from typing import Any
 
+import anyio
+import anyio.to_thread
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from itsdangerous import BadData, TimestampSigner, URLSafeSerializer, URLSafeTimedSerializer
@@ -41,6 +45,32 @@ def verify_password(password_hash: str | None, password: str) -> bool:
         return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
     except (VerificationError, InvalidHashError):
         return False
+
+
+_limiters: dict[int, anyio.CapacityLimiter] = {}
+
+
+def _password_limiter() -> anyio.CapacityLimiter:
+    # one hash per core at a time: 32 parallel 19 MiB hashes on 2 cores thrash memory and
+    # served 13 logins/s where one per core serves over 20 (benchmarks/server.py); one limiter
+    # per event loop, as a limiter belongs to the loop that made it
+    loop = id(asyncio.get_running_loop())
+    if loop not in _limiters:
+        _limiters.clear()
+        _limiters[loop] = anyio.CapacityLimiter(os.cpu_count() or 1)
+    return _limiters[loop]
+
+
+async def hash_password_async(password: str) -> str:
+    """`hash_password` in a worker thread, at most one per CPU at a time."""
+    return await anyio.to_thread.run_sync(hash_password, password, limiter=_password_limiter())
+
+
+async def verify_password_async(password_hash: str | None, password: str) -> bool:
+    """`verify_password` in a worker thread, at most one per CPU at a time."""
+    return await anyio.to_thread.run_sync(
+        verify_password, password_hash, password, limiter=_password_limiter()
+    )
 
 
 def same_secret(given: str | None, expected: str) -> bool:

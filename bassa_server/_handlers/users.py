@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import anyio.to_thread
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
-from bassa_server._auth import hash_password
+from bassa_server._auth import hash_password_async
 from bassa_server._db.models import COMPLETED, DELETED, Download, User
 from bassa_server._handlers._common import SUCCESS, reply, services
 from bassa_server._handlers.auth import create_user, ensure_free
@@ -84,7 +83,7 @@ async def add_user(call: Call) -> Response:
     """Create an approved user with the given level."""
     svc = services(call)
     body = call.body
-    password_hash = await anyio.to_thread.run_sync(hash_password, body["password"])
+    password_hash = await hash_password_async(body["password"])
 
     def create(session: Session) -> None:
         ensure_free(session, body["user_name"], body["email"])
@@ -113,9 +112,7 @@ async def update_user(call: Call) -> Response:
         key: call.body[key] for key in ("user_name", "auth", "email") if key in call.body
     }
     if "password" in call.body:
-        changes["password_hash"] = await anyio.to_thread.run_sync(
-            hash_password, call.body["password"]
-        )
+        changes["password_hash"] = await hash_password_async(call.body["password"])
 
     def change(session: Session) -> None:
         _require_user(session, name)
