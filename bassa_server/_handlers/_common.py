@@ -5,10 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from starlette.responses import JSONResponse
-
 from bassa_server._db.models import Download
-from bassa_server._openapi import Call
+from bassa_server._openapi import Call, FastJSONResponse
 from bassa_server._services import Services
 
 PAGE_SIZE = 15
@@ -22,9 +20,9 @@ def services(call: Call) -> Services:
     return found
 
 
-def reply(body: Any, status: int = 200) -> JSONResponse:
+def reply(body: Any, status: int = 200) -> FastJSONResponse:
     """A JSON reply."""
-    return JSONResponse(body, status_code=status)
+    return FastJSONResponse(body, status_code=status)
 
 
 def page_offset(page: int) -> int:
