@@ -5,7 +5,6 @@ from __future__ import annotations
 import shutil
 from typing import Any
 
-import anyio.to_thread
 from sqlalchemy import Connection, bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 from starlette.responses import Response
@@ -70,12 +69,12 @@ async def add_download(call: Call) -> Response:
     user = session_user(call)
     link: str = call.body["link"]
     await check_link(link, settings)
-    free = (await anyio.to_thread.run_sync(shutil.disk_usage, settings.downloads_dir)).free
-    if free < settings.min_free_bytes:
-        raise ApiError(507, "the downloads volume is too full")
     now = svc.now()
 
     def queue(session: Session) -> int:
+        # in the same worker thread as the insert: statvfs can block on a network volume
+        if shutil.disk_usage(settings.downloads_dir).free < settings.min_free_bytes:
+            raise ApiError(507, "the downloads volume is too full")
         used = session.scalar(
             select(func.coalesce(func.sum(Download.size), 0)).where(
                 Download.user_name == user.user_name,
