@@ -19,8 +19,13 @@ from tests.live_server import LiveServer
 
 
 def test_restart_keeps_state_tokens_and_generated_secrets(make_server: MakeServer) -> None:
-    """SIGTERM stops the server cleanly; after a restart users, downloads, tokens and keys work."""
-    server = make_server(BASSA_ENGINE="0", BASSA_SECRET_KEY="", BASSA_SERVER_KEY="")
+    """Generated keys and admin password are made once; after a clean restart everything works."""
+    server = make_server(
+        BASSA_ENGINE="0", BASSA_SECRET_KEY="", BASSA_SERVER_KEY="", BASSA_ADMIN_PASSWORD=""
+    )
+    printed = re.findall(r"admin 'admin' password \(shown once\): (\S+)", server.log())
+    assert len(printed) == 1
+    server.admin_password = printed[0]
     name, token = make_user(server)
     download_id = queue_download(server, token, "https://example.org/kept.bin")
     key_file = server.data_dir / "server_key"
@@ -34,7 +39,9 @@ def test_restart_keeps_state_tokens_and_generated_secrets(make_server: MakeServe
     assert rows.status_code == 200
     assert [row["id"] for row in rows.json()] == [download_id]
     assert login(server, name, PASSWORD)
+    assert login(server, "admin", printed[0])
     assert http.get(f"{server.url}/api/download/kill", headers={"key": key}).status_code == 200
+    assert len(re.findall(r"shown once", server.log())) == 1
 
 
 def test_metrics_use_route_templates(server: LiveServer) -> None:
