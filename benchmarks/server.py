@@ -36,9 +36,9 @@ SMALL, LARGE = 100, 100_000
 USER, PASSWORD = "bench", "bench-password-1"
 BASELINE_APP = textwrap.dedent(
     """
-    import json, sys
+    import json
     ROUTES = {tuple(k.split(" ", 1)): (s, v.encode(), h) for k, (s, v, h) in
-              json.load(open(sys.argv[1])).items()}
+              json.load(open(ROUTES_FILE)).items()}
 
     async def app(scope, receive, send):
         if scope["type"] != "http":
@@ -218,7 +218,7 @@ def main() -> None:
             keep = {k: v for k, v in real.headers.items() if k in ("content-type", "token")}
             responses[f"{endpoint.method} {endpoint.path}"] = (real.status_code, real.text, keep)
         # one path, two table sizes: the baseline serves the large page's bytes for both
-        baseline, baseline_url = start_baseline_with(responses, work)
+        baseline, baseline_url = start_baseline(responses, work)
         rows = []
         for connections in (1, 32):
             for server, kind, endpoint in plan:
@@ -237,7 +237,7 @@ def main() -> None:
         shutil.rmtree(work, ignore_errors=True)
 
 
-def start_baseline_with(
+def start_baseline(
     responses: dict[str, tuple[int, str, dict[str, str]]], work: Path
 ) -> tuple[subprocess.Popen[bytes], str]:
     """Start the baseline app serving `responses` (keyed "METHOD /path")."""
@@ -245,7 +245,7 @@ def start_baseline_with(
     app_dir.mkdir()
     (app_dir / "routes.json").write_text(json.dumps(responses))
     (app_dir / "baseline_app.py").write_text(
-        BASELINE_APP.replace("sys.argv[1]", repr(str(app_dir / "routes.json")))
+        f"ROUTES_FILE = {str(app_dir / 'routes.json')!r}\n" + BASELINE_APP
     )
     port = free_port()
     process = subprocess.Popen(
