@@ -52,7 +52,10 @@ async def fetch_download_file(call: Call) -> Response:
     path = inside(svc.settings.downloads_dir, relative) if relative else None
     if path is None:
         raise ApiError(404, FILE_NOT_FOUND)
-    return LenientFileResponse(path, media_type=guess_type(path), filename=path.name)
+    try:
+        return LenientFileResponse(path, media_type=guess_type(path), filename=path.name)
+    except OSError:  # removed (retention) since the check
+        raise ApiError(404, FILE_NOT_FOUND) from None
 
 
 @handlers.operation("compress")
@@ -129,12 +132,17 @@ async def fetch_zip(call: Call) -> Response:
     if isinstance(call.principal, ShareGrant) and call.principal.process_id != process_id:
         raise ApiError(403, NOT_AUTHORIZED)
     job = await svc.read_db(lambda db: _job(db, process_id, missing_ok=True))
-    path = zip_path(svc.settings.zips_dir, process_id)
-    if job is None or job.status != JOB_DONE or not path.is_file():
-        raise ApiError(404, "zip not found (still being built, failed or cleaned up)")
-    return LenientFileResponse(
-        path, media_type="application/zip", filename=f"bassa-{process_id[:16]}.zip"
-    )
+    gone = ApiError(404, "zip not found (still being built, failed or cleaned up)")
+    if job is None or job.status != JOB_DONE:
+        raise gone
+    try:
+        return LenientFileResponse(
+            zip_path(svc.settings.zips_dir, process_id),
+            media_type="application/zip",
+            filename=f"bassa-{process_id[:16]}.zip",
+        )
+    except OSError:  # swept since the job was read
+        raise gone from None
 
 
 @handlers.operation("create_share_link")
