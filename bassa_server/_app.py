@@ -8,6 +8,7 @@ reverse order, on shutdown.
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import secrets
 import sys
@@ -107,12 +108,15 @@ def create_app(settings: Settings, *, clock: Callable[[], float] = time.time) ->
             for service in services.lifespan_services:
                 await service.start()
                 started.append(service)
+            # everything built so far lives as long as the process: keeping it out of the
+            # collector's generations makes full collections short (measured p99 under load)
+            gc.freeze()
             logger.info("server ready", extra={"version": version()})
             yield
         finally:
             for service in reversed(started):
                 await service.stop()
-            engine.dispose()
+            services.close()
 
     app = Starlette(
         routes=routes,

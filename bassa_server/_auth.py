@@ -9,11 +9,15 @@ stand in for the other. The clock is injected so tests can mint tokens in the pa
 
 from __future__ import annotations
 
+import asyncio
 import hmac
+import os
 import time
 from collections.abc import Callable
 from typing import Any
 
+import anyio
+import anyio.to_thread
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from itsdangerous import BadData, TimestampSigner, URLSafeSerializer, URLSafeTimedSerializer
@@ -43,16 +47,50 @@ def verify_password(password_hash: str | None, password: str) -> bool:
         return False
 
 
+_limiters: dict[int, anyio.CapacityLimiter] = {}
+
+
+def _password_limiter() -> anyio.CapacityLimiter:
+    # one hash per core at a time: 32 parallel 19 MiB hashes on 2 cores thrash memory and
+    # served 13 logins/s where one per core serves over 20 (benchmarks/server.py); one limiter
+    # per event loop, as a limiter belongs to the loop that made it
+    loop = id(asyncio.get_running_loop())
+    if loop not in _limiters:
+        _limiters.clear()
+        _limiters[loop] = anyio.CapacityLimiter(os.cpu_count() or 1)
+    return _limiters[loop]
+
+
+async def hash_password_async(password: str) -> str:
+    """`hash_password` in a worker thread, at most one per CPU at a time."""
+    return await anyio.to_thread.run_sync(hash_password, password, limiter=_password_limiter())
+
+
+async def verify_password_async(password_hash: str | None, password: str) -> bool:
+    """`verify_password` in a worker thread, at most one per CPU at a time."""
+    return await anyio.to_thread.run_sync(
+        verify_password, password_hash, password, limiter=_password_limiter()
+    )
+
+
 def same_secret(given: str | None, expected: str) -> bool:
     """Constant-time comparison of a caller's secret with the configured one."""
     return given is not None and hmac.compare_digest(given.encode(), expected.encode())
 
 
 class SessionTokens:
-    """Mint and check the signed, expiring session tokens."""
+    """Mint and check the signed, expiring session tokens.
+
+    Both directions are memoised, as every authenticated request checks one token and mints
+    another: a token minted in the same second for the same user is byte-identical (the
+    timestamp has one-second resolution), and a token once verified only needs its age checked.
+    """
 
     def __init__(self, secret: str, ttl_seconds: int, clock: Clock = time.time) -> None:
         self.ttl_seconds = ttl_seconds
+        self._clock = clock
+        self._minted: dict[str, tuple[int, str]] = {}
+        self._verified: dict[str, tuple[str, int]] = {}
         signer_clock = clock
 
         class _Signer(TimestampSigner):
@@ -63,15 +101,42 @@ class SessionTokens:
 
     def mint(self, user_name: str) -> str:
         """A token for `user_name`, valid for `ttl_seconds` from now."""
-        return self._serializer.dumps(user_name)
+        now = int(self._clock())
+        cached = self._minted.get(user_name)
+        if cached is not None and cached[0] == now:
+            return cached[1]
+        token = self._serializer.dumps(user_name)
+        _remember(self._minted, user_name, (now, token))
+        return token
 
     def user_of(self, token: str) -> str | None:
         """The user name a valid, unexpired token names; None for anything else."""
-        try:
-            value: Any = self._serializer.loads(token, max_age=self.ttl_seconds)
-        except BadData:
-            return None
-        return value if isinstance(value, str) else None
+        now = int(self._clock())
+        known = self._verified.get(token)
+        if known is None:
+            try:
+                value: Any
+                value, issued = self._serializer.loads(
+                    token, max_age=self.ttl_seconds, return_timestamp=True
+                )
+            except BadData:
+                return None
+            if not isinstance(value, str):
+                return None
+            known = (value, int(issued.timestamp()))
+            _remember(self._verified, token, known)
+        user_name, issued_at = known
+        return user_name if 0 <= now - issued_at <= self.ttl_seconds else None
+
+
+MEMO_LIMIT = 10_000
+
+
+def _remember(memo: dict[str, Any], key: str, value: Any) -> None:
+    """Store in a bounded memo (emptied when full: simple, and refilled by the next requests)."""
+    if len(memo) >= MEMO_LIMIT:
+        memo.clear()
+    memo[key] = value
 
 
 class ShareTokens:

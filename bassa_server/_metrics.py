@@ -133,8 +133,12 @@ class MetricsMiddleware:
             self.metrics.requests.labels(method, route, str(status)).inc()
             elapsed = time.perf_counter() - started
             self.metrics.duration.labels(method, route).observe(elapsed)
-            if access_log.isEnabledFor(logging.INFO):
-                access_log.info(
+            # one line a request only at debug (the metrics carry the traffic; a line costs
+            # ~10% of a listed page), but every server error at error level
+            level = logging.ERROR if status >= 500 else logging.DEBUG
+            if access_log.isEnabledFor(level):
+                access_log.log(
+                    level,
                     "request",
                     extra={
                         "method": method,

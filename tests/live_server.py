@@ -94,10 +94,14 @@ class LiveServer:
         self.stop()
         self._fail(f"was not ready within {READY_TIMEOUT_SECONDS:.0f} s")
 
-    def stop(self) -> None:
-        """Ask the process to stop (SIGTERM), killing it if it does not within a bound."""
+    def stop(self) -> int | None:
+        """Ask the process to stop (SIGTERM), killing it if it does not within a bound.
+
+        Returns its exit status (-SIGTERM: uvicorn re-raises the signal after a graceful
+        shutdown), or None if it was not running.
+        """
         if self.process is None:
-            return
+            return None
         if self.process.poll() is None:
             self.process.terminate()
             try:
@@ -105,7 +109,9 @@ class LiveServer:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        status = self.process.returncode
         self.process = None
+        return status
 
     def restart(self) -> None:
         """Stop and start the same server on the same data folder and port."""

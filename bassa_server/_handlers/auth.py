@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import anyio.to_thread
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
-from bassa_server._auth import hash_password, verify_password
+from bassa_server._auth import hash_password_async, verify_password_async
 from bassa_server._db.models import User
 from bassa_server._handlers._common import SUCCESS, reply, services
 from bassa_server._openapi import ApiError, Call, HandlerSet
@@ -24,9 +23,12 @@ async def login(call: Call) -> Response:
     """Check the credentials; an approved, unblocked user gets a first token."""
     svc = services(call)
     user_name, password = call.body["user_name"], call.body["password"]
-    user = await svc.run_db(lambda session: session.get(User, user_name))
+    query = select(User.user_name, User.password_hash, User.auth, User.approved, User.blocked)
+    user = await svc.read_db(
+        lambda db: db.execute(query.where(User.user_name == user_name)).first()
+    )
     known_hash = user.password_hash if user is not None else None
-    matches = await anyio.to_thread.run_sync(verify_password, known_hash, password)
+    matches = await verify_password_async(known_hash, password)
     if user is None or not matches or user.blocked:
         raise ApiError(403, "invalid credentials")
     if not user.approved:
@@ -42,7 +44,7 @@ async def sign_up(call: Call) -> Response:
     """Create an unapproved ordinary user."""
     svc = services(call)
     body = call.body
-    password_hash = await anyio.to_thread.run_sync(hash_password, body["password"])
+    password_hash = await hash_password_async(body["password"])
 
     def create(session: Session) -> None:
         ensure_free(session, body["user_name"], body["email"])

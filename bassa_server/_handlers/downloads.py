@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import shutil
+from typing import Any
 
-import anyio.to_thread
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Connection, bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from bassa_server._db.models import COMPLETED, ERROR, QUEUED, Download, Rating
 from bassa_server._handlers._common import (
+    DOWNLOAD_COLUMNS,
     PAGE_SIZE,
     SUCCESS,
     download_json,
@@ -20,39 +21,43 @@ from bassa_server._handlers._common import (
 )
 from bassa_server._links import check_link, download_name
 from bassa_server._openapi import ApiError, Call, HandlerSet
+from bassa_server._prepared import PreparedRead
 from bassa_server._security import NOT_AUTHORIZED, SessionUser, session_user
 
 handlers = HandlerSet()
 NOT_FOUND = "download not found"
 DELETABLE = (QUEUED, ERROR)
+# the list pages are the hottest reads: their statements are built once (indexes
+# (user_name, added_time, id) and (status, completed_time, id) serve them)
+_OWN_PAGE = PreparedRead(
+    select(*DOWNLOAD_COLUMNS)
+    .where(Download.user_name == bindparam("user_name"))
+    .order_by(Download.added_time, Download.id)
+    .offset(bindparam("offset"))
+    .limit(PAGE_SIZE)
+)
+_COMPLETED_PAGE = PreparedRead(
+    select(*DOWNLOAD_COLUMNS)
+    .where(Download.status == COMPLETED)
+    .order_by(Download.completed_time.desc(), Download.id.desc())
+    .offset(bindparam("offset"))
+    .limit(PAGE_SIZE)
+)
 
 
 @handlers.operation("list_own_downloads")
 async def list_own_downloads(call: Call) -> Response:
     """The caller's downloads, oldest first, 15 a page."""
-    user = session_user(call)
-    query = (
-        select(Download)
-        .where(Download.user_name == user.user_name)
-        .order_by(Download.added_time, Download.id)
-        .offset(page_offset(call.params["page"]))
-        .limit(PAGE_SIZE)
-    )
-    rows = await services(call).run_db(lambda session: list(session.scalars(query)))
+    user_name, offset = session_user(call).user_name, page_offset(call.params["page"])
+    rows = await services(call).prepared(_OWN_PAGE, user_name=user_name, offset=offset)
     return reply([download_json(row) for row in rows])
 
 
 @handlers.operation("list_completed_downloads")
 async def list_completed_downloads(call: Call) -> Response:
     """Every user's completed downloads, newest first, 15 a page."""
-    query = (
-        select(Download)
-        .where(Download.status == COMPLETED)
-        .order_by(Download.completed_time.desc(), Download.id.desc())
-        .offset(page_offset(call.params["page"]))
-        .limit(PAGE_SIZE)
-    )
-    rows = await services(call).run_db(lambda session: list(session.scalars(query)))
+    offset = page_offset(call.params["page"])
+    rows = await services(call).prepared(_COMPLETED_PAGE, offset=offset)
     return reply([download_json(row) for row in rows])
 
 
@@ -64,12 +69,12 @@ async def add_download(call: Call) -> Response:
     user = session_user(call)
     link: str = call.body["link"]
     await check_link(link, settings)
-    free = (await anyio.to_thread.run_sync(shutil.disk_usage, settings.downloads_dir)).free
-    if free < settings.min_free_bytes:
-        raise ApiError(507, "the downloads volume is too full")
     now = svc.now()
 
     def queue(session: Session) -> int:
+        # in the same worker thread as the insert: statvfs can block on a network volume
+        if shutil.disk_usage(settings.downloads_dir).free < settings.min_free_bytes:
+            raise ApiError(507, "the downloads volume is too full")
         used = session.scalar(
             select(func.coalesce(func.sum(Download.size), 0)).where(
                 Download.user_name == user.user_name,
@@ -142,7 +147,7 @@ async def rate_download(call: Call) -> Response:
 async def get_download_status(call: Call) -> Response:
     """One download's status and progress, as the engine last reported it."""
     user = session_user(call)
-    row = await services(call).run_db(lambda session: _owned(session, call.params["id"], user))
+    row = await services(call).read_db(lambda db: _owned(db, call.params["id"], user))
     return reply(
         {
             "id": row.id,
@@ -155,8 +160,18 @@ async def get_download_status(call: Call) -> Response:
     )
 
 
-def _owned(session: Session, download_id: int, user: SessionUser) -> Download:
-    row = session.get(Download, download_id)
+def _owned(db: Session | Connection, download_id: int, user: SessionUser) -> Any:
+    row = db.execute(
+        select(
+            Download.id,
+            Download.user_name,
+            Download.status,
+            Download.completed_length,
+            Download.size,
+            Download.download_speed,
+            Download.error,
+        ).where(Download.id == download_id)
+    ).first()
     if row is None:
         raise ApiError(404, NOT_FOUND)
     if row.user_name != user.user_name and not user.is_admin:

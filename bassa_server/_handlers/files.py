@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from starlette.responses import Response
@@ -24,7 +24,7 @@ FILE_NOT_FOUND = "file not found"
 JOB_NOT_FOUND = "zip job not found"
 
 
-def job_json(job: CompressionJob) -> dict[str, Any]:
+def job_json(job: Any) -> dict[str, Any]:
     """A zip job as the spec's `CompressionJob`."""
     return {
         "process_id": job.process_id,
@@ -48,11 +48,14 @@ async def fetch_download_file(call: Call) -> Response:
     query = select(Download.path).where(
         Download.id == call.params["id"], Download.status == COMPLETED
     )
-    relative = await svc.run_db(lambda session: session.scalar(query))
+    relative = await svc.read_db(lambda db: db.scalar(query))
     path = inside(svc.settings.downloads_dir, relative) if relative else None
     if path is None:
         raise ApiError(404, FILE_NOT_FOUND)
-    return LenientFileResponse(path, media_type=guess_type(path), filename=path.name)
+    try:
+        return LenientFileResponse(path, media_type=guess_type(path), filename=path.name)
+    except OSError:  # removed (retention) since the check
+        raise ApiError(404, FILE_NOT_FOUND) from None
 
 
 @handlers.operation("compress")
@@ -89,10 +92,11 @@ async def compress(call: Call) -> Response:
         job.created_time, job.completed_time, job.size = svc.now(), None, 0
         return job, _archive_names([(gid, paths[gid]) for gid in gids])
 
+    job: Any
     try:
         job, files = await svc.run_db(prepare)
     except IntegrityError:  # the same set asked for twice at once: the other request won
-        job = await svc.run_db(lambda session: _job(session, process_id))
+        job = await svc.read_db(lambda db: _job(db, process_id))
         files = None
     if files is not None:
         zip_jobs(call).submit(process_id, files)
@@ -116,7 +120,7 @@ def _archive_names(found: list[tuple[str, Path | None]]) -> list[tuple[str, Path
 async def get_compression_progress(call: Call) -> Response:
     """A zip job's progress flag and status."""
     process_id = call.params["gid"]
-    job = await services(call).run_db(lambda session: _job(session, process_id))
+    job = await services(call).read_db(lambda db: _job(db, process_id))
     return reply(job_json(job))
 
 
@@ -127,13 +131,18 @@ async def fetch_zip(call: Call) -> Response:
     process_id = call.params["gid"]
     if isinstance(call.principal, ShareGrant) and call.principal.process_id != process_id:
         raise ApiError(403, NOT_AUTHORIZED)
-    job = await svc.run_db(lambda session: session.get(CompressionJob, process_id))
-    path = zip_path(svc.settings.zips_dir, process_id)
-    if job is None or job.status != JOB_DONE or not path.is_file():
-        raise ApiError(404, "zip not found (still being built, failed or cleaned up)")
-    return LenientFileResponse(
-        path, media_type="application/zip", filename=f"bassa-{process_id[:16]}.zip"
-    )
+    job = await svc.read_db(lambda db: _job(db, process_id, missing_ok=True))
+    gone = ApiError(404, "zip not found (still being built, failed or cleaned up)")
+    if job is None or job.status != JOB_DONE:
+        raise gone
+    try:
+        return LenientFileResponse(
+            zip_path(svc.settings.zips_dir, process_id),
+            media_type="application/zip",
+            filename=f"bassa-{process_id[:16]}.zip",
+        )
+    except OSError:  # swept since the job was read
+        raise gone from None
 
 
 @handlers.operation("create_share_link")
@@ -141,14 +150,21 @@ async def create_share_link(call: Call) -> Response:
     """A signed, expiring token that opens one zip to anyone."""
     svc = services(call)
     process_id = call.body["gid"]
-    await svc.run_db(lambda session: _job(session, process_id))
+    await svc.read_db(lambda db: _job(db, process_id))
     expires_at = svc.now() + call.body.get("expires_in", svc.settings.share_ttl_seconds)
     share = svc.shares.mint(process_id, expires_at)
     return reply({"gid": process_id, "share": share, "expires_at": expires_at})
 
 
-def _job(session: Session, process_id: str) -> CompressionJob:
-    job = session.get(CompressionJob, process_id)
-    if job is None:
+def _job(db: Connection, process_id: str, *, missing_ok: bool = False) -> Any:
+    job = db.execute(
+        select(
+            CompressionJob.process_id,
+            CompressionJob.progress,
+            CompressionJob.status,
+            CompressionJob.error,
+        ).where(CompressionJob.process_id == process_id)
+    ).first()
+    if job is None and not missing_ok:
         raise ApiError(404, JOB_NOT_FOUND)
     return job

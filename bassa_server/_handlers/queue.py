@@ -5,7 +5,7 @@ The switch only records the wanted state in `queue_state`; the engine of every r
 
 from __future__ import annotations
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Connection, func, select, update
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
@@ -58,14 +58,12 @@ async def _switch(call: Call, state: str) -> Response:
 async def get_queue_status(call: Call) -> Response:
     """Whether the queue runs and how many downloads are in each status."""
 
-    def read(session: Session) -> tuple[str, dict[int, int]]:
-        state = session.scalar(select(QueueState.state).where(QueueState.id == QUEUE_ROW))
-        counts = session.execute(
-            select(Download.status, func.count()).group_by(Download.status)
-        ).all()
+    def read(db: Connection) -> tuple[str, dict[int, int]]:
+        state = db.scalar(select(QueueState.state).where(QueueState.id == QUEUE_ROW))
+        counts = db.execute(select(Download.status, func.count()).group_by(Download.status)).all()
         return state or QUEUE_PAUSED, {status: count for status, count in counts}
 
-    state, counts = await services(call).run_db(read)
+    state, counts = await services(call).read_db(read)
     return reply(
         {
             "state": state,

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import anyio.to_thread
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
-from bassa_server._auth import hash_password
+from bassa_server._auth import hash_password_async
 from bassa_server._db.models import COMPLETED, DELETED, Download, User
 from bassa_server._handlers._common import SUCCESS, reply, services
 from bassa_server._handlers.auth import create_user, ensure_free
@@ -23,7 +22,10 @@ HEAVY_WINDOW_SECONDS = 30 * 24 * 60 * 60
 NOT_FOUND = "user not found"
 
 
-def _summary(user: User) -> dict[str, Any]:
+SUMMARY_COLUMNS = (User.user_name, User.auth, User.email, User.approved, User.blocked)
+
+
+def _summary(user: Any) -> dict[str, Any]:
     return {
         "user_name": user.user_name,
         "auth": user.auth,
@@ -36,16 +38,16 @@ def _summary(user: User) -> dict[str, Any]:
 @handlers.operation("list_users")
 async def list_users(call: Call) -> Response:
     """Every user that is not blocked, by name."""
-    query = select(User).where(User.blocked.is_(False)).order_by(User.user_name)
-    users = await services(call).run_db(lambda session: list(session.scalars(query)))
+    query = select(*SUMMARY_COLUMNS).where(User.blocked.is_(False)).order_by(User.user_name)
+    users = await services(call).read_db(lambda db: db.execute(query).all())
     return reply([_summary(user) for user in users])
 
 
 @handlers.operation("list_blocked_users")
 async def list_blocked_users(call: Call) -> Response:
     """Every blocked user, by name."""
-    query = select(User).where(User.blocked.is_(True)).order_by(User.user_name)
-    users = await services(call).run_db(lambda session: list(session.scalars(query)))
+    query = select(*SUMMARY_COLUMNS).where(User.blocked.is_(True)).order_by(User.user_name)
+    users = await services(call).read_db(lambda db: db.execute(query).all())
     return reply([_summary(user) for user in users])
 
 
@@ -53,9 +55,7 @@ async def list_blocked_users(call: Call) -> Response:
 async def list_signup_requests(call: Call) -> Response:
     """Every user waiting for approval, by name."""
     query = select(User.user_name, User.email).where(User.approved.is_(False))
-    rows = await services(call).run_db(
-        lambda session: list(session.execute(query.order_by(User.user_name)))
-    )
+    rows = await services(call).read_db(lambda db: db.execute(query.order_by(User.user_name)).all())
     return reply([{"user_name": name, "email": email} for name, email in rows])
 
 
@@ -74,7 +74,7 @@ async def list_heavy_users(call: Call) -> Response:
         .order_by(total.desc(), Download.user_name)
         .limit(HEAVY_USERS)
     )
-    rows = await svc.run_db(lambda session: list(session.execute(query)))
+    rows = await svc.read_db(lambda db: db.execute(query).all())
     return reply([{"user_name": name, "size": int(size or 0)} for name, size in rows])
 
 
@@ -83,7 +83,7 @@ async def add_user(call: Call) -> Response:
     """Create an approved user with the given level."""
     svc = services(call)
     body = call.body
-    password_hash = await anyio.to_thread.run_sync(hash_password, body["password"])
+    password_hash = await hash_password_async(body["password"])
 
     def create(session: Session) -> None:
         ensure_free(session, body["user_name"], body["email"])
@@ -112,9 +112,7 @@ async def update_user(call: Call) -> Response:
         key: call.body[key] for key in ("user_name", "auth", "email") if key in call.body
     }
     if "password" in call.body:
-        changes["password_hash"] = await anyio.to_thread.run_sync(
-            hash_password, call.body["password"]
-        )
+        changes["password_hash"] = await hash_password_async(call.body["password"])
 
     def change(session: Session) -> None:
         _require_user(session, name)
@@ -125,6 +123,7 @@ async def update_user(call: Call) -> Response:
         await svc.run_db(change)
     except IntegrityError:
         raise ApiError(409, "username or email taken") from None
+    svc.forget_user(name, changes.get("user_name", name))
     return reply(SUCCESS)
 
 
@@ -140,6 +139,7 @@ async def delete_user(call: Call) -> Response:
         session.execute(delete(User).where(User.user_name == name))
 
     await services(call).run_db(remove)
+    services(call).forget_user(name)
     return reply(SUCCESS)
 
 
@@ -174,6 +174,7 @@ async def _set_flag(call: Call, **values: bool) -> None:
         session.execute(update(User).where(User.user_name == name).values(**values))
 
     await services(call).run_db(change)
+    services(call).forget_user(name)
 
 
 def _require_user(session: Session, name: str) -> None:

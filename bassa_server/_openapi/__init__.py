@@ -14,7 +14,7 @@ from bassa_server._openapi._binding import (
     HandlerSet,
     build_routes,
 )
-from bassa_server._openapi._errors import ApiError, error_response
+from bassa_server._openapi._errors import ApiError, FastJSONResponse, error_response
 from bassa_server._openapi._spec import (
     Operation,
     SecurityScheme,
@@ -29,6 +29,7 @@ __all__ = [
     "Authenticate",
     "Call",
     "Credential",
+    "FastJSONResponse",
     "Finish",
     "Handler",
     "HandlerSet",

@@ -14,10 +14,11 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from starlette.datastructures import URLPath
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Match, Route
-from starlette.types import Scope
+from starlette.routing import BaseRoute, Match, NoMatchFound, Route
+from starlette.types import Receive, Scope, Send
 
 from bassa_server._openapi._errors import ApiError, error_response
 from bassa_server._openapi._request import read_body, read_parameters
@@ -87,8 +88,8 @@ def build_routes(
     authenticate: Authenticate,
     finish: Finish,
     max_body_bytes: int,
-) -> list[Route]:
-    """One Starlette route per spec path, static paths before (and shadowing) templated ones."""
+) -> list[BaseRoute]:
+    """The routes of every spec path: static paths shadow templated ones, as in the original."""
     operations = list(operations)
     ids = {operation.operation_id for operation in operations}
     if missing := sorted(ids - handlers.keys()):
@@ -103,11 +104,11 @@ def build_routes(
     static = frozenset(path for path in by_path if "{" not in path)
     # like the original's router, /api/download/start belongs to its own route whatever the
     # method: DELETE /api/download/start is a 405, not a delete of download "start"
-    ordered = sorted(by_path, key=lambda path: path not in static)
-    return [
+    routes = [
         _PathRoute(path, by_path[path], shadowed=frozenset() if path in static else static)
-        for path in ordered
+        for path in by_path
     ]
+    return [_SpecRoutes(routes)]
 
 
 Endpoint = Callable[[Request], Awaitable[Response]]
@@ -129,9 +130,50 @@ class _PathRoute(Route):
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         """Starlette's match, except on a path that belongs to a static route."""
-        if self._shadowed and _route_path(scope) in self._shadowed:
+        match, child_scope = super().matches(scope)
+        if match is not Match.NONE and self._shadowed and _route_path(scope) in self._shadowed:
             return Match.NONE, {}
-        return super().matches(scope)
+        return match, child_scope
+
+
+class _SpecRoutes(BaseRoute):
+    """Every spec path behind one lookup: a dict for static paths, then only the templated
+    routes with as many segments (Starlette's router would try each route's regex in turn)."""
+
+    def __init__(self, routes: list[_PathRoute]) -> None:
+        self._static = {route.path: route for route in routes if "{" not in route.path}
+        self._templated: dict[int, list[_PathRoute]] = {}
+        for route in routes:
+            if "{" in route.path:
+                self._templated.setdefault(route.path.count("/"), []).append(route)
+
+    def _candidates(self, path: str) -> list[_PathRoute]:
+        if (route := self._static.get(path)) is not None:
+            return [route]
+        return self._templated.get(path.count("/"), [])
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        """The match of the one spec route for the path (none, partial for a 405, or full)."""
+        if scope["type"] != "http":
+            return Match.NONE, {}
+        for route in self._candidates(_route_path(scope)):
+            match, child_scope = route.matches(scope)
+            if match is not Match.NONE:
+                return match, {**child_scope, _SPEC_ROUTE: route}
+        return Match.NONE, {}
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Hand over to the route `matches` found (metrics read its path template)."""
+        route = scope[_SPEC_ROUTE]
+        scope["route"] = route
+        await route.handle(scope, receive, send)
+
+    def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
+        """Not used: the spec, not route names, says where operations live."""
+        raise NoMatchFound(name, path_params)
+
+
+_SPEC_ROUTE = "bassa.spec_route"
 
 
 def _endpoint(

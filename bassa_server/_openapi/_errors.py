@@ -9,10 +9,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import orjson
 from starlette.responses import JSONResponse
 
 # validation messages echo the offending value; a 2 MiB value must not come back as a 2 MiB error
 MAX_MESSAGE_LENGTH = 300
+
+
+class FastJSONResponse(JSONResponse):
+    """A JSON response rendered by orjson (UTF-8, compact, like Starlette's but faster)."""
+
+    def render(self, content: Any) -> bytes:
+        """`content` as compact UTF-8 JSON."""
+        return orjson.dumps(content)
 
 
 class ApiError(Exception):
@@ -32,7 +41,7 @@ class ApiError(Exception):
         self.extra = dict(extra or {})
         self.headers = dict(headers or {})
 
-    def to_response(self) -> JSONResponse:
+    def to_response(self) -> FastJSONResponse:
         """The error as the API's JSON error shape."""
         return error_response(self.status, self.message, extra=self.extra, headers=self.headers)
 
@@ -43,8 +52,9 @@ def error_response(
     *,
     extra: Mapping[str, Any] | None = None,
     headers: Mapping[str, str] | None = None,
-) -> JSONResponse:
+) -> FastJSONResponse:
     """`{"error": message, **extra}` with `status`."""
     if len(message) > MAX_MESSAGE_LENGTH:
         message = message[: MAX_MESSAGE_LENGTH - 1] + "…"
-    return JSONResponse({"error": message, **(extra or {})}, status_code=status, headers=headers)
+    body = {"error": message, **(extra or {})}
+    return FastJSONResponse(body, status_code=status, headers=headers)

@@ -14,5 +14,5 @@ from tests.live_server import LiveServer
 
 @pytest.fixture(scope="session")
 def server(make_server: MakeServer) -> LiveServer:
-    """A Bassa server subprocess without the engine, shared by this folder's tests."""
-    return make_server(BASSA_ENGINE="0")
+    """A Bassa server subprocess without the engine, logging at its most verbose level."""
+    return make_server(BASSA_ENGINE="0", BASSA_LOG_LEVEL="debug")

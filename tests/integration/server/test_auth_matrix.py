@@ -86,9 +86,12 @@ def send(server: LiveServer, request: Request, headers: dict[str, str]) -> httpx
 
 
 def test_matrix_covers_every_operation() -> None:
-    """Every operation of the spec is in the matrix, the anonymous set or the server-key set."""
-    covered = set(requests_for("u", 1)) | ANONYMOUS_OPERATIONS | set(KEY_OPERATIONS)
+    """Every operation is in the matrix or a listed set, and admin-only as the spec marks it."""
+    matrix = requests_for("u", 1)
+    covered = set(matrix) | ANONYMOUS_OPERATIONS | set(KEY_OPERATIONS)
     assert covered == {operation["operationId"] for _, _, operation in operations()}
+    marked = {op["operationId"] for _, _, op in operations() if op.get("x-bassa-admin") is True}
+    assert marked == {name for name, request in matrix.items() if request.admin_only}
 
 
 @pytest.fixture(scope="module")

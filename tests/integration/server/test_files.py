@@ -46,7 +46,7 @@ def wait_for_zip(server: LiveServer, token: str, process_id: str) -> dict[str, A
 def test_fetch_file_with_type_disposition_and_ranges(server: LiveServer) -> None:
     """A completed file streams with its MIME type and name; ranges give 206, 416 or 200."""
     _, token = make_user(server)
-    data = bytes(range(256)) * 40
+    data = bytes(range(256)) * 800  # several read chunks
     download_id, _ = completed(server, token, f"report-{time.time_ns()}.pdf", data)
     url = f"{server.url}/api/download/{download_id}"
     whole = http.get(url, headers={"token": token})
@@ -55,10 +55,16 @@ def test_fetch_file_with_type_disposition_and_ranges(server: LiveServer) -> None
     assert whole.headers["content-type"] == "application/pdf"
     assert whole.headers["content-disposition"].startswith("attachment; filename=")
     assert whole.headers["token"]
-    part = http.get(url, headers={"token": token, "Range": "bytes=100-199"})
+    part = http.get(url, headers={"token": token, "Range": "bytes=65000-140000"})
     conforms(part, "fetch_download_file")
-    assert (part.status_code, part.content) == (206, data[100:200])
-    assert part.headers["content-range"] == f"bytes 100-199/{len(data)}"
+    assert (part.status_code, part.content) == (206, data[65000:140001])
+    assert part.headers["content-range"] == f"bytes 65000-140000/{len(data)}"
+    head = http.head(url, headers={"token": token})
+    assert (head.status_code, head.headers["content-length"], head.content) == (
+        200,
+        str(len(data)),
+        b"",
+    )
     tail = http.get(url, headers={"token": token, "Range": f"bytes={len(data) - 5}-"})
     assert (tail.status_code, tail.content) == (206, data[-5:])
     past = http.get(url, headers={"token": token, "Range": f"bytes={len(data)}-"})

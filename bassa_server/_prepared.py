@@ -1,0 +1,75 @@
+"""SELECTs compiled once per database dialect and run on the driver's cursor.
+
+The hottest reads (a session's account, the list pages) spend more time in SQLAlchemy's per-call
+machinery (compiled-cache lookup, result processing) than in the database: ~130 µs against ~10 µs
+for the query itself on SQLite. A `PreparedRead` compiles its statement once for the connection's
+dialect, then binds the parameters and fetches plain tuples through the DBAPI cursor. The SQL
+still comes only from SQLAlchemy constructs and every value is a bound parameter. Only columns
+whose database values are already what the API shows (integers and strings) belong here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Dialect
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.elements import ClauseElement
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    sql: str
+    positional: tuple[str, ...] | None
+    defaults: dict[str, Any]
+
+
+class PreparedRead:
+    """A SELECT to run many times with different bound values."""
+
+    def __init__(self, statement: ClauseElement) -> None:
+        self.statement = statement
+        self._by_dialect: dict[str, _Compiled] = {}
+
+    def _compiled(self, dialect: Dialect) -> _Compiled:
+        found = self._by_dialect.get(dialect.name)
+        if found is None:
+            compiled = self.statement.compile(dialect=dialect)
+            assert isinstance(compiled, SQLCompiler)
+            order = compiled.positiontup
+            found = _Compiled(
+                sql=str(compiled),
+                positional=tuple(order) if compiled.positional and order is not None else None,
+                # values fixed in the statement itself, such as the page size
+                defaults={
+                    name: bind.effective_value
+                    for name, bind in compiled.binds.items()
+                    if not bind.required
+                },
+            )
+            self._by_dialect[dialect.name] = found
+        return found
+
+    def all(self, dbapi_connection: Any, dialect: Dialect, **values: Any) -> list[tuple[Any, ...]]:
+        """The rows for `values` (the statement's `bindparam` names) as plain tuples."""
+        compiled = self._compiled(dialect)
+        params = {**compiled.defaults, **values}
+        bound: Any = (
+            tuple(params[name] for name in compiled.positional)
+            if compiled.positional is not None
+            else params
+        )
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute(compiled.sql, bound)
+            return [tuple(row) for row in cursor.fetchall()]
+        finally:
+            cursor.close()
+
+    def first(
+        self, dbapi_connection: Any, dialect: Dialect, **values: Any
+    ) -> tuple[Any, ...] | None:
+        """The first row for `values`, or None."""
+        rows = self.all(dbapi_connection, dialect, **values)
+        return rows[0] if rows else None
