@@ -1,0 +1,3 @@
+"""Session-wide fixtures shared by every test folder."""
+
+pytest_plugins = ["tests.file_server"]
