@@ -158,6 +158,9 @@ class ManagedAria2:
             "--allow-overwrite=false",
             "--auto-file-renaming=false",
             "--file-allocation=none",
+            # a fetched .torrent or .metalink stays a file: the engine tracks one GID per download
+            "--follow-torrent=false",
+            "--follow-metalink=false",
             f"--max-concurrent-downloads={self._max_concurrent}",
             f"--save-session={self.session_file}",
             "--save-session-interval=1",

@@ -31,6 +31,7 @@ from ._store import SessionFactory
 log = logging.getLogger("bassa.engine")
 
 RETENTION_INTERVAL_SECONDS = 3600
+MIN_DELAY_SECONDS = 0.02
 # A replica that has not renewed its claims for this long is presumed dead.
 MIN_CLAIM_TIMEOUT_SECONDS = 60
 CLAIM_TIMEOUT_POLLS = 30
@@ -122,10 +123,18 @@ class Engine:
             "aria2": "up" if self._aria2_up else "down",
         }
 
-    async def run_once(self) -> None:
-        """One scheduler pass and, when due, the retention sweep; errors are logged."""
+    async def run_once(self) -> float:
+        """One scheduler pass and, when due, the retention sweep; errors are logged.
+
+        Returns how long to wait before the next pass: the poll interval, or less when a
+        transfer should finish sooner (so completion is recorded within a few tens of ms).
+        """
+        poll = self.settings.engine_poll_seconds
+        delay = poll
         try:
-            await self.scheduler.run_once()
+            soonest_end = await self.scheduler.run_once()
+            if soonest_end is not None:
+                delay = min(poll, max(MIN_DELAY_SECONDS, soonest_end))
             self._aria2_up = True
         except Aria2Unavailable as exc:
             self._aria2_up = False
@@ -146,12 +155,13 @@ class Engine:
                     now=int(now),
                 )
             except Exception:
-                log.exception("retention sweep failed; retrying in an hour")
+                log.exception("retention sweep failed; retrying in a minute")
                 self._last_retention = now - RETENTION_INTERVAL_SECONDS + 60
+        return delay
 
     async def _loop(self) -> None:
         while True:
-            await self.run_once()
+            delay = await self.run_once()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.settings.engine_poll_seconds)
+                await asyncio.wait_for(self._wake.wait(), delay)
             self._wake.clear()

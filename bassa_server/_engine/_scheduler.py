@@ -73,17 +73,25 @@ class Scheduler:
         self._metrics = metrics
         self._clock = clock
         self._disk_full = False
+        self._soonest_end: float | None = None
 
     async def _db(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         return await asyncio.to_thread(function, self._sessions, *args, **kwargs)
 
-    async def run_once(self) -> None:
-        """One pass; raises `Aria2Unavailable` (nothing lost) when aria2 cannot be reached."""
+    async def run_once(self) -> float | None:
+        """One pass; raises `Aria2Unavailable` (nothing lost) when aria2 cannot be reached.
+
+        Returns the seconds until the first running transfer should end at its current speed
+        (None when nothing runs), so the caller can look again right then rather than a whole
+        poll interval later.
+        """
         config = self._config
         running = await self._db(_store.queue_running)
         owned = await self._db(_store.owned, config.engine_id)
+        self._soonest_end = None
+        busy = 0
         for transfer in owned:
-            await self._reconcile(transfer, running)
+            busy += await self._reconcile(transfer, running)
         await self._remove_strays()
         self._metrics.aria2_up.set(1)
         now = int(self._clock())
@@ -92,9 +100,11 @@ class Scheduler:
         if taken := await self._db(_store.take_over_stale, config.engine_id, cutoff):
             log.warning("re-queued %d download(s) whose engine stopped answering", taken)
         if running and self._disk_has_room():
-            slots = config.max_concurrent - len(owned)
-            for transfer in await self._db(_store.claim, config.engine_id, slots, now):
+            for transfer in await self._db(
+                _store.claim, config.engine_id, config.max_concurrent - busy, now
+            ):
                 await self._add(transfer, gid=None, running=True)
+        return self._soonest_end
 
     def _disk_has_room(self) -> bool:
         free = shutil.disk_usage(self._config.downloads_dir).free
@@ -132,11 +142,12 @@ class Scheduler:
             return
         log.info("download %d started as %s", transfer.id, gid)
 
-    async def _reconcile(self, transfer: _store.Transfer, running: bool) -> None:
+    async def _reconcile(self, transfer: _store.Transfer, running: bool) -> bool:
+        """Bring one owned download up to date; return whether it still holds a slot."""
         rpc = self._rpc()
         if transfer.gid is None:
             await self._add(transfer, gid=None, running=running)
-            return
+            return True
         try:
             status = await rpc.tell_status(transfer.gid)
         except Aria2RpcError as exc:
@@ -144,7 +155,7 @@ class Scheduler:
                 raise
             log.info("download %d: aria2 lost %s; adding it again", transfer.id, transfer.gid)
             await self._add(transfer, gid=transfer.gid, running=running)
-            return
+            return True
         if status.status == "error":
             await self._fail(transfer, _error_reason(status))
             await rpc.remove(transfer.gid)
@@ -174,6 +185,12 @@ class Scheduler:
                 speed=status.download_speed if running else 0,
                 now=int(self._clock()),
             )
+            if running and status.download_speed > 0:
+                remaining = status.total_length - status.completed_length
+                eta = max(remaining, 0) / status.download_speed
+                self._soonest_end = min(eta, self._soonest_end or eta)
+            return True
+        return False
 
     def _too_big(self, status: TransferStatus) -> bool:
         limit = self._config.max_download_bytes
