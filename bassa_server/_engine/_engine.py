@@ -100,6 +100,11 @@ class Engine:
     async def start(self) -> None:
         """Start aria2 (when managed) and the scheduler loop, which reconciles at once."""
         await self.aria2.start()
+        try:
+            await self.aria2.rpc.version()
+            self._aria2_up = True
+        except Aria2Unavailable:
+            log.warning("aria2 at %s does not answer yet", self.aria2.rpc.url)
         self._loop_task = asyncio.create_task(self._loop(), name="bassa-engine")
 
     async def stop(self) -> None:
@@ -116,11 +121,11 @@ class Engine:
         self._wake.set()
 
     def health(self) -> dict[str, str]:
-        """What readiness reports about the engine."""
+        """Readiness checks: `ok`, or what is wrong."""
         running = self._loop_task is not None and not self._loop_task.done()
         return {
-            "engine": "running" if running else "stopped",
-            "aria2": "up" if self._aria2_up else "down",
+            "engine": "ok" if running else "stopped",
+            "aria2": "ok" if self._aria2_up else "unreachable",
         }
 
     async def run_once(self) -> float:
