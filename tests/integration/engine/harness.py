@@ -95,6 +95,15 @@ def set_queue_state(sessions: sessionmaker[Session], running: bool) -> None:
         session.commit()
 
 
+def process_running(pid: int) -> bool:
+    """Whether process `pid` exists and is not a zombie waiting to be reaped."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
 def _checked(row: Download, check: Callable[[Download], bool]) -> Download | None:
     return row if check(row) else None
 
