@@ -1,10 +1,13 @@
-"""Benchmark: a 1 GiB download through Bassa's engine vs aria2c run directly, same source.
+"""Benchmark the engine and file serving against baselines measured in the same run.
 
-Both fetch one sparse 1 GiB file from nginx on a free loopback port (python's http.server when
-nginx is missing). The baseline is `aria2c` on the command line with the engine's own transfer
-options; "Bassa" is queue -> completed: the time from inserting the queued row (and waking the
-engine, as the API does) until the row says completed, with the engine already running on its
-defaults. Runs alternate; the ratio of medians is printed (goal: <= 1.10).
+1. Download: a sparse 1 GiB file from nginx on a free loopback port, fetched by `aria2c` run
+   directly (with the engine's transfer options) vs queued through a real Bassa server
+   (`POST /api/download` -> the status endpoint says completed; the queue already started, the
+   server on its defaults). Goal: Bassa / aria2c <= 1.10.
+2. Serving: that completed file fetched with curl through `GET /api/download/{id}` vs from nginx
+   (same file, same client). Goal: Bassa / nginx throughput >= 0.8.
+
+Runs alternate; medians are compared. python's http.server stands in when nginx is missing.
 
     .venv/bin/python benchmarks/engine.py [--size BYTES] [--runs N] [--tmp /dev/shm]
 """
@@ -12,8 +15,8 @@ defaults. Runs alternate; the ratio of medians is printed (goal: <= 1.10).
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
+import os
 import shutil
 import socket
 import statistics
@@ -21,17 +24,10 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from prometheus_client import CollectorRegistry
-from sqlalchemy import update
-
-from bassa_server._config import Settings
-from bassa_server._db import migrate
-from bassa_server._db.engine import make_engine, make_session_factory
-from bassa_server._db.models import COMPLETED, QUEUE_RUNNING, Download, QueueState, User
-from bassa_server._engine import Engine
+import httpx
 
 GIB = 1024**3
 NGINX_CONF = """
@@ -126,78 +122,149 @@ def aria2c_direct(url: str, target: Path) -> float:
     return elapsed
 
 
-class BassaRun:
-    """A running engine on a fresh data folder, with its defaults."""
+ADMIN_PASSWORD = "benchmark-admin-password"
+SERVER_KEY = "benchmark-server-key"
 
-    def __init__(self, data_dir: Path) -> None:
-        self.settings = Settings.load({"data_dir": data_dir, "min_free_bytes": 0}, environ={})
-        database = make_engine(self.settings.database_url)
-        migrate.upgrade(database)
-        self.sessions = make_session_factory(database)
-        with self.sessions() as session:
-            session.add(User(user_name="bench", password_hash="-", email="b@example.org"))
-            session.execute(update(QueueState).values(state=QUEUE_RUNNING))
-            session.commit()
-        self.engine = Engine(self.settings, self.sessions, CollectorRegistry())
 
-    async def download(self, url: str) -> float:
-        """Seconds from queueing `url` to its row saying completed."""
-        started = time.perf_counter()
-        with self.sessions() as session:
-            row = Download(link=url, user_name="bench", added_time=int(time.time()))
-            session.add(row)
-            session.commit()
-            download_id = row.id
-        self.engine.wake()
+@contextlib.contextmanager
+def bassa_server(data_dir: Path) -> Iterator[str]:
+    """A real Bassa server (with its managed aria2c) on a free loopback port; yield its URL."""
+    port = free_port()
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("BASSA_")},
+        "BASSA_ADMIN_PASSWORD": ADMIN_PASSWORD,
+        "BASSA_SERVER_KEY": SERVER_KEY,
+        "BASSA_BLOCK_PRIVATE_ADDRESSES": "0",
+        "BASSA_MIN_FREE_BYTES": "0",
+        "BASSA_LOG_LEVEL": "warning",
+    }
+    command = [sys.executable, "-m", "bassa_server", "--port", str(port)]
+    command += ["--data-dir", str(data_dir)]
+    process = subprocess.Popen(
+        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
         while True:
-            with self.sessions() as session:
-                found = session.get(Download, download_id)
-                assert found is not None
-                if found.status == COMPLETED:
-                    elapsed = time.perf_counter() - started
-                    (self.settings.downloads_dir / (found.path or "")).unlink()
-                    return elapsed
-                if found.status not in {0, 1}:
-                    raise RuntimeError(f"download failed: {found.error}")
-            await asyncio.sleep(0.005)
+            with contextlib.suppress(httpx.TransportError):
+                if httpx.get(f"{url}/api/ready", timeout=2).status_code == 200:
+                    break
+            if time.monotonic() > deadline or process.poll() is not None:
+                raise RuntimeError("the Bassa server did not become ready")
+            time.sleep(0.05)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(30)
 
 
-async def main() -> None:
-    """Measure and print both medians and their ratio."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+class BassaClient:
+    """The admin's session on the benchmark server."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        login = httpx.post(
+            f"{url}/api/login", data={"user_name": "admin", "password": ADMIN_PASSWORD}
+        )
+        login.raise_for_status()
+        self.token = login.headers["token"]
+        httpx.get(f"{url}/api/download/start", headers={"key": SERVER_KEY}).raise_for_status()
+
+    def download(self, link: str) -> tuple[float, int]:
+        """Seconds from queueing `link` to the status endpoint saying completed; and the id."""
+        headers = {"token": self.token}
+        with httpx.Client(base_url=self.url, headers=headers) as client:
+            started = time.perf_counter()
+            queued = client.post("/api/download", json={"link": link})
+            queued.raise_for_status()
+            download_id = int(queued.json()["id"])
+            while True:
+                status = client.get(f"/api/download/{download_id}/status").json()
+                if status["status"] == 3:
+                    return time.perf_counter() - started, download_id
+                if status["status"] not in {0, 1}:
+                    raise RuntimeError(f"download failed: {status}")
+                time.sleep(0.005)
+
+
+def curl_seconds(url: str, headers: dict[str, str] | None = None) -> float:
+    """Seconds curl takes to fetch `url` into /dev/null."""
+    command = ["curl", "-sS", "-f", "-o", "/dev/null", "-w", "%{time_total}"]
+    for name, value in (headers or {}).items():
+        command += ["-H", f"{name}: {value}"]
+    answer = subprocess.run([*command, url], check=True, capture_output=True, text=True)
+    return float(answer.stdout)
+
+
+def alternate(
+    runs: int, first: Callable[[], float], second: Callable[[], float]
+) -> tuple[list[float], list[float]]:
+    """Time `first` and `second` alternately `runs` times each."""
+    a, b = [], []
+    for _ in range(runs):
+        a.append(first())
+        b.append(second())
+    return a, b
+
+
+def report(label: str, size_mib: float, times: list[float]) -> float:
+    """Print one series and return its median."""
+    median = statistics.median(times)
+    figures = ", ".join(f"{run:.2f}" for run in times)
+    print(f"  {label}: median {median:.3f} s ({size_mib / median:.0f} MiB/s); runs {figures}")
+    return median
+
+
+def main() -> None:
+    """Measure, print both comparisons and their ratios."""
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--size", type=int, default=GIB, help="bytes (default 1 GiB)")
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument(
-        "--tmp", default=None, help="work folder (e.g. /dev/shm to leave the disk out of it)"
-    )
+    parser.add_argument("--tmp", default=None, help="work folder (e.g. /dev/shm: no disk in it)")
     options = parser.parse_args()
+    size_mib = options.size / 1024**2
     with tempfile.TemporaryDirectory(prefix="bassa-bench-", dir=options.tmp) as temp:
         root = Path(temp)
         (root / "www").mkdir()
         with (root / "www" / "file.bin").open("wb") as source:
             source.truncate(options.size)  # sparse: no disk space, same bytes for both
-        with static_server(root / "www", root / "nginx") as (base, server_name):
-            url = f"{base}/file.bin"
-            bassa = BassaRun(root / "bassa")
-            await bassa.engine.start()
-            direct_times, bassa_times = [], []
-            try:
-                for _ in range(options.runs):
-                    direct_times.append(await asyncio.to_thread(aria2c_direct, url, root / "d"))
-                    bassa_times.append(await bassa.download(url))
-            finally:
-                await bassa.engine.stop()
-    size_mib = options.size / 1024**2
-    direct, through = statistics.median(direct_times), statistics.median(bassa_times)
-    print(f"source: {size_mib:.0f} MiB sparse file from {server_name} on loopback")
-    for label, median, runs in (
-        ("aria2c direct", direct, direct_times),
-        ("Bassa queue->completed", through, bassa_times),
-    ):
-        figures = ", ".join(f"{run:.2f}" for run in runs)
-        print(f"{label}: median {median:.3f} s ({size_mib / median:.0f} MiB/s); runs {figures}")
-    print(f"ratio Bassa / aria2c = {through / direct:.3f}  (goal <= 1.10)")
+        with (
+            static_server(root, root / "nginx") as (static, server_name),
+            bassa_server(root / "bassa") as bassa_url,
+        ):
+            bassa = BassaClient(bassa_url)
+            link = f"{static}/www/file.bin"
+            completed: list[int] = []
+
+            def through_bassa() -> float:
+                for earlier in completed:  # keep the disk use to one copy
+                    shutil.rmtree(root / "bassa" / "downloads" / str(earlier), ignore_errors=True)
+                seconds, download_id = bassa.download(link)
+                completed[:] = [download_id]
+                return seconds
+
+            direct, queued = alternate(
+                options.runs, lambda: aria2c_direct(link, root / "direct"), through_bassa
+            )
+            print(f"download: {size_mib:.0f} MiB sparse file from {server_name} on loopback")
+            direct_median = report("aria2c direct          ", size_mib, direct)
+            bassa_median = report("Bassa queue->completed", size_mib, queued)
+            print(f"  ratio Bassa / aria2c = {bassa_median / direct_median:.3f} (goal <= 1.10)")
+
+            download_id = completed[0]
+            api = f"{bassa_url}/api/download/{download_id}"
+            static_file = f"{static}/bassa/downloads/{download_id}/file.bin"
+            token = {"token": bassa.token}
+            from_api, from_static = alternate(
+                options.runs, lambda: curl_seconds(api, token), lambda: curl_seconds(static_file)
+            )
+            print(f"serving: the completed {size_mib:.0f} MiB file, fetched with curl")
+            static_median = report(f"{server_name:<22}", size_mib, from_static)
+            api_median = report("Bassa GET /api/download", size_mib, from_api)
+            ratio = static_median / api_median
+            print(f"  throughput Bassa / {server_name} = {ratio:.3f} (goal >= 0.8)")
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    main()
