@@ -68,6 +68,7 @@ class ManagedAria2:
         self._process: asyncio.subprocess.Process | None = None
         self._supervisor: asyncio.Task[None] | None = None
         self._stopping = False
+        self._forwarder: asyncio.Task[None] | None = None
         self.rpc = Aria2Rpc("http://127.0.0.1:1/jsonrpc", self._secret)
 
     @property
@@ -108,6 +109,8 @@ class ManagedAria2:
         except TimeoutError:
             process.kill()
             await process.wait()
+        if self._forwarder:
+            await self._forwarder  # ends at EOF, now that aria2c has exited
         self._pid_file.unlink(missing_ok=True)
 
     @property
@@ -128,19 +131,18 @@ class ManagedAria2:
                 self._executable,
                 *self._arguments(),
                 stdin=asyncio.subprocess.DEVNULL,
-                stdout=asyncio.subprocess.DEVNULL,
-                stderr=asyncio.subprocess.DEVNULL,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.STDOUT,
                 start_new_session=True,  # Ctrl-C reaches the server only; it stops aria2c in order
             )
+            assert self._process.stdout is not None
+            # aria2c's warnings go to the server's log (no file of its own to grow forever)
+            self._forwarder = asyncio.create_task(_forward_output(self._process.stdout))
             self._pid_file.write_text(f"{self._process.pid}\n", encoding="ascii")
             if await self._wait_ready(self._process):
                 log.info("aria2c %s listening on 127.0.0.1:%d", self._process.pid, port)
                 return
-        raise RuntimeError(f"aria2c ({self._executable}) did not start; see {self._log_file}")
-
-    @property
-    def _log_file(self) -> Path:
-        return self._state_dir / "aria2c.log"
+        raise RuntimeError(f"aria2c ({self._executable}) did not start; see the log above")
 
     def _write_conf(self, port: int) -> None:
         # the secret goes in a 0600 file, not on the command line other local users can read
@@ -166,10 +168,11 @@ class ManagedAria2:
             "--save-session-interval=1",
             "--auto-save-interval=1",
             f"--stop-with-process={os.getpid()}",
-            f"--log={self._log_file}",
-            "--log-level=warn",
-            "--console-log-level=error",
+            "--console-log-level=warn",
+            "--enable-color=false",
             "--summary-interval=0",
+            "--show-console-readout=false",
+            "--download-result=hide",
         ]
         if self.session_file.exists():
             arguments.append(f"--input-file={self.session_file}")
@@ -230,3 +233,14 @@ def _free_loopback_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+async def _forward_output(stream: asyncio.StreamReader) -> None:
+    """Log aria2c's console lines until it exits (reading also keeps its pipe from filling)."""
+    pending = b""
+    while chunk := await stream.read(65536):
+        *lines, pending = (pending + chunk).split(b"\n")
+        pending = pending[-65536:]  # a line that never ends must not grow without bound
+        for line in lines:
+            if text := line.decode("utf-8", "replace").strip():
+                log.warning("aria2c: %s", text)

@@ -103,6 +103,7 @@ class Engine:
         try:
             await self.aria2.rpc.version()
             self._aria2_up = True
+            self.metrics.aria2_up.set(1)
         except Aria2Unavailable:
             log.warning("aria2 at %s does not answer yet", self.aria2.rpc.url)
         self._loop_task = asyncio.create_task(self._loop(), name="bassa-engine")
