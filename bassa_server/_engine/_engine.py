@@ -93,6 +93,7 @@ class Engine:
             clock,
         )
         self._wake = asyncio.Event()
+        self._pass_lock = asyncio.Lock()
         self._loop_task: asyncio.Task[None] | None = None
         self._last_retention = float("-inf")
         self._aria2_up = False
@@ -135,6 +136,10 @@ class Engine:
         Returns how long to wait before the next pass: the poll interval, or less when a
         transfer should finish sooner (so completion is recorded within a few tens of ms).
         """
+        async with self._pass_lock:  # one pass at a time, also when called from outside
+            return await self._run_once()
+
+    async def _run_once(self) -> float:
         poll = self.settings.engine_poll_seconds
         delay = poll
         try:

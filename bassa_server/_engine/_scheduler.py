@@ -202,7 +202,11 @@ class Scheduler:
         if relative is None:
             await self._fail(transfer, "aria2 wrote the file outside the downloads folder")
             return
-        size = (config.downloads_dir / relative).stat().st_size
+        try:
+            size = (config.downloads_dir / relative).stat().st_size
+        except OSError as exc:  # removed behind aria2's back
+            await self._fail(transfer, f"the downloaded file is gone: {exc.strerror}")
+            return
         now = int(self._clock())
         name = Path(relative).name
         done = await self._db(

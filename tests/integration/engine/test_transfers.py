@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import os
 
-from bassa_server._db.models import COMPLETED, ERROR, STARTED, Download
+from sqlalchemy import delete
+
+from bassa_server._db.models import COMPLETED, ERROR, STARTED, Download, User
 from bassa_server._engine._rpc import Aria2Rpc
 from tests.file_server import FileServer
 
 from .conftest import EngineFactory
-from .harness import wait_for
+from .harness import OWNER, wait_for
 
 
 async def test_a_queued_link_is_downloaded_with_identical_bytes(
@@ -133,7 +135,7 @@ async def test_no_download_starts_while_free_space_is_below_min_free_bytes(
 async def test_a_started_download_deleted_from_the_database_is_removed_from_aria2(
     running_engine: EngineFactory, file_server: FileServer
 ) -> None:
-    """When a started download's row disappears, aria2 stops fetching it."""
+    """When a started download's row disappears (its owner was deleted), aria2 stops fetching it."""
     url = file_server.add("gone/slow.bin", os.urandom(1_000_000), bytes_per_second=100_000)
     async with running_engine() as harness:
         download_id = harness.queue(url)
@@ -141,9 +143,10 @@ async def test_a_started_download_deleted_from_the_database_is_removed_from_aria
         row = await harness.wait_row(download_id, lambda row: row.gid is not None)
         gid = row.gid or ""
         rpc = harness.engine.aria2.rpc
-        with harness.sessions() as session:
-            session.delete(session.get(Download, download_id))
+        with harness.sessions() as session:  # deleting a user cascades to their downloads
+            session.execute(delete(User).where(User.user_name == OWNER))
             session.commit()
+        assert harness.sessions().get(Download, download_id) is None
         await wait_for(lambda: _aria2_forgot(rpc, gid))
 
 
