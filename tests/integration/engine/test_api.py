@@ -1,4 +1,8 @@
-"""The engine behind the real HTTP server: queue, progress, files, zips, refusals and recovery."""
+"""The engine behind the real HTTP server: queue, progress, files, zips, quota and recovery.
+
+The HTTP-side refusals (schemes, bad ranges, escaping paths) are tested without the engine in
+tests/integration/server/; these tests add what only the real engine shows.
+"""
 
 from __future__ import annotations
 
@@ -146,21 +150,6 @@ def test_the_quota_counts_what_the_engine_really_downloaded(
     body = conforms(refused, "add_download")
     assert refused.status_code == 400
     assert body["quota"] == "exceeded"
-
-
-def test_links_with_a_scheme_the_engine_must_not_fetch_are_refused(
-    live_server: LiveServer,
-) -> None:
-    """file:, data: and gopher: links never reach the queue."""
-    _name, token = make_user(live_server)
-    for link in ("file:///etc/passwd", "data:text/plain,hello", "gopher://127.0.0.1/x"):
-        response = httpx.post(
-            f"{live_server.url}/api/download", json={"link": link}, headers={"token": token}
-        )
-        conforms(response, "add_download")
-        assert response.status_code == 400, link
-    listed = httpx.get(f"{live_server.url}/api/user/downloads/1", headers={"token": token})
-    assert listed.json() == []
 
 
 def test_a_server_killed_mid_download_finishes_it_after_restart(

@@ -132,7 +132,7 @@ async def test_no_download_starts_while_free_space_is_below_min_free_bytes(
         assert file_server.ranges_for("guard/file.bin") == []
 
 
-async def test_a_started_download_deleted_from_the_database_is_removed_from_aria2(
+async def test_a_started_download_whose_owner_is_deleted_is_removed_from_aria2(
     running_engine: EngineFactory, file_server: FileServer
 ) -> None:
     """When a started download's row disappears (its owner was deleted), aria2 stops fetching it."""
