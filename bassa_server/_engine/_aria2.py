@@ -127,14 +127,13 @@ class ManagedAria2:
             port = _free_loopback_port()
             self._write_conf(port)
             self.rpc = Aria2Rpc(f"http://127.0.0.1:{port}/jsonrpc", self._secret)
-            self._process = await asyncio.create_subprocess_exec(
-                self._executable,
-                *self._arguments(),
-                stdin=asyncio.subprocess.DEVNULL,
-                stdout=asyncio.subprocess.PIPE,
-                stderr=asyncio.subprocess.STDOUT,
-                start_new_session=True,  # Ctrl-C reaches the server only; it stops aria2c in order
-            )
+            try:
+                self._process = await self._spawn()
+            except FileNotFoundError:
+                raise RuntimeError(
+                    f"aria2c not found ({self._executable!r}): install Debian's aria2 package"
+                    " (scripts/setup does), set BASSA_ARIA2C_PATH, or use BASSA_ARIA2_URL"
+                ) from None
             assert self._process.stdout is not None
             # aria2c's warnings go to the server's log (no file of its own to grow forever)
             self._forwarder = asyncio.create_task(_forward_output(self._process.stdout))
@@ -143,6 +142,16 @@ class ManagedAria2:
                 log.info("aria2c %s listening on 127.0.0.1:%d", self._process.pid, port)
                 return
         raise RuntimeError(f"aria2c ({self._executable}) did not start; see the log above")
+
+    async def _spawn(self) -> asyncio.subprocess.Process:
+        return await asyncio.create_subprocess_exec(
+            self._executable,
+            *self._arguments(),
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+            start_new_session=True,  # Ctrl-C reaches the server only; it stops aria2c in order
+        )
 
     def _write_conf(self, port: int) -> None:
         # the secret goes in a 0600 file, not on the command line other local users can read

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
+import time
 
-from sqlalchemy import delete
+from sqlalchemy import delete, update
 
-from bassa_server._db.models import COMPLETED, ERROR, STARTED, Download, User
+from bassa_server._db.models import COMPLETED, DELETED, ERROR, STARTED, Download, User
 from bassa_server._engine._rpc import Aria2Rpc
 from tests.file_server import FileServer
 
@@ -163,3 +164,34 @@ def _range_start(header: str | None) -> int:
         return 0
     first = header.removeprefix("bytes=").split("-", 1)[0]
     return int(first) if first else 0
+
+
+async def test_retention_removes_old_unrated_files_and_keeps_rated_and_recent_ones(
+    running_engine: EngineFactory, file_server: FileServer
+) -> None:
+    """With retention_days=7, a restarted engine deletes the old unrated file and keeps the rest."""
+    names = ("old-unrated", "old-rated", "recent")
+    urls = [file_server.add(f"keep/{name}.bin", name.encode() * 1000) for name in names]
+    async with running_engine() as harness:
+        ids = dict(zip(names, [harness.queue(url) for url in urls], strict=True))
+        harness.set_queue(running=True)
+        for download_id in ids.values():
+            await harness.wait_row(download_id, lambda row: row.status == COMPLETED)
+    month_ago = int(time.time()) - 30 * 24 * 3600
+    with harness.sessions() as session:
+        for name, rating in (("old-unrated", 0), ("old-rated", 5)):
+            session.execute(
+                update(Download)
+                .where(Download.id == ids[name])
+                .values(completed_time=month_ago, rating=rating)
+            )
+        session.commit()
+
+    async with running_engine(retention_days=7, retention_min_rating=3) as harness:
+        await harness.wait_row(ids["old-unrated"], lambda row: row.status == DELETED)
+        downloads = harness.settings.downloads_dir
+        assert not (downloads / str(ids["old-unrated"])).exists()
+        for kept in ("old-rated", "recent"):
+            row = harness.row(ids[kept])
+            assert row.status == COMPLETED
+            assert (downloads / (row.path or "")).read_bytes() == kept.encode() * 1000
