@@ -188,3 +188,45 @@ def test_a_server_killed_mid_download_finishes_it_after_restart(
         if header
     ]
     assert any(start > 0 for start in starts)
+
+
+ENGINE_METRICS = (
+    "bassa_queue_running",
+    'bassa_downloads{status="queued"}',
+    'bassa_downloads{status="completed"}',
+    "bassa_oldest_queued_download_age_seconds",
+    'bassa_download_results_total{outcome="completed"}',
+    'bassa_download_results_total{outcome="error"}',
+    "bassa_downloaded_bytes_total",
+    'bassa_download_duration_seconds_bucket{le="7200.0",outcome="completed"}',
+    "bassa_aria2_up",
+    "bassa_aria2_restarts_total",
+    "bassa_downloads_volume_free_bytes",
+    "bassa_downloads_volume_size_bytes",
+)
+
+
+def test_metrics_carry_every_engine_series_of_the_catalogue(
+    live_server: LiveServer, file_server: FileServer
+) -> None:
+    """After a completed download, /metrics shows each engine series with plausible values."""
+    data = os.urandom(50_000)
+    _name, token = make_user(live_server)
+    download_id = queue_download(live_server, token, file_server.add("metrics/one.bin", data))
+    _queue_switch(live_server, "start")
+    assert _wait_status(live_server, token, download_id, {3, 4})["status"] == 3
+    text = httpx.get(f"{live_server.url}/metrics").text
+    values = {
+        line.rsplit(" ", 1)[0]: float(line.rsplit(" ", 1)[1])
+        for line in text.splitlines()
+        if line and not line.startswith("#")
+    }
+    for series in ENGINE_METRICS:
+        assert series in values, series
+    assert values["bassa_queue_running"] == 1
+    assert values["bassa_aria2_up"] == 1
+    assert values['bassa_downloads{status="completed"}'] >= 1
+    assert values["bassa_downloaded_bytes_total"] >= len(data)
+    assert (
+        values["bassa_downloads_volume_size_bytes"] >= values["bassa_downloads_volume_free_bytes"]
+    )
