@@ -31,6 +31,7 @@ from bassa_server._config import Settings
 from bassa_server._db import migrate
 from bassa_server._db.engine import make_engine, make_session_factory
 from bassa_server._db.models import User
+from bassa_server._engine import Engine
 from bassa_server._handlers import all_handlers
 from bassa_server._metrics import ApiMetrics, DatabaseCollector, MetricsMiddleware, metrics_endpoint
 from bassa_server._openapi import (
@@ -131,7 +132,14 @@ def create_app(settings: Settings, *, clock: Callable[[], float] = time.time) ->
 
 def _lifespan_services(services: Services, zips: ZipJobs) -> list[LifespanService]:
     """The background services, started in this order and stopped in reverse."""
-    return [zips]
+    started: list[LifespanService] = [zips]
+    if services.settings.engine:
+        download_engine = Engine(
+            services.settings, services.sessions, services.registry, clock=services.clock
+        )
+        services.extras["download_engine"] = download_engine
+        started.append(download_engine)
+    return started
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:

@@ -56,7 +56,7 @@ class LenientFileResponse(Response):
     """
 
     # Starlette reads 64 KiB per worker-thread hop: 180 MiB/s on loopback. 4 MiB per hop serves
-    # a 1 GiB file at ~0.75x nginx's sendfile (benchmarks/engine.py) for 4 MiB per transfer.
+    # a 1 GiB file at 0.6-0.75x nginx's sendfile (benchmarks/engine.py) for 4 MiB per transfer.
     chunk_size = 4 * 1024 * 1024
 
     def __init__(self, path: Path, *, media_type: str, filename: str) -> None:

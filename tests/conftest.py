@@ -14,6 +14,9 @@ import pytest
 
 from tests.live_server import LiveServer
 
+# `file_server`: a loopback HTTP server with files for downloads to fetch
+pytest_plugins = ["tests.file_server"]
+
 MakeServer = Callable[..., LiveServer]
 
 

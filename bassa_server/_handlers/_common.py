@@ -20,6 +20,13 @@ def services(call: Call) -> Services:
     return found
 
 
+def wake_engine(svc: Services) -> None:
+    """Let this replica's download engine act now rather than at its next poll."""
+    download_engine = svc.extras.get("download_engine")
+    if download_engine is not None:
+        download_engine.wake()
+
+
 def reply(body: Any, status: int = 200) -> FastJSONResponse:
     """A JSON reply."""
     return FastJSONResponse(body, status_code=status)

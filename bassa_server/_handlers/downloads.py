@@ -18,6 +18,7 @@ from bassa_server._handlers._common import (
     page_offset,
     reply,
     services,
+    wake_engine,
 )
 from bassa_server._links import check_link, download_name
 from bassa_server._openapi import ApiError, Call, HandlerSet
@@ -95,6 +96,7 @@ async def add_download(call: Call) -> Response:
         return row.id
 
     download_id = await svc.run_db(queue)
+    wake_engine(svc)
     return reply({**SUCCESS, "id": download_id})
 
 

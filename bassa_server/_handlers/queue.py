@@ -19,7 +19,7 @@ from bassa_server._db.models import (
     Download,
     QueueState,
 )
-from bassa_server._handlers._common import reply, services
+from bassa_server._handlers._common import reply, services, wake_engine
 from bassa_server._openapi import Call, HandlerSet
 
 handlers = HandlerSet()
@@ -51,6 +51,7 @@ async def _switch(call: Call, state: str) -> Response:
             session.add(QueueState(id=QUEUE_ROW, state=state, updated_time=svc.now()))
 
     await svc.run_db(store)
+    wake_engine(svc)
     return reply({"status": "success", "state": state})
 
 

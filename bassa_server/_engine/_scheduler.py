@@ -1,0 +1,248 @@
+"""One pass of the download scheduler: reconcile what this engine owns, then start more.
+
+Each pass (every `engine_poll_seconds`, and at once when woken) does, in order:
+
+1. Reconcile every started download this engine owns with aria2: store progress (and renew the
+   claim), pause or resume it to match the queue state, abort it when it grows past
+   `max_download_bytes`, and record completion or error. A GID aria2 does not know (aria2 was
+   restarted, or the server died between choosing the GID and adding it) is added again with the
+   same GID, folder and name, and `--continue` picks up the partial file.
+2. Remove from aria2 whatever no started download points to (deleted rows, claims taken over).
+3. Re-queue downloads whose owner stopped renewing its claim (a dead replica).
+4. While the queue runs and the disk has room, claim queued downloads up to the concurrency
+   limit and hand them to aria2.
+
+Reconciling is the same code on start, after an aria2 restart and in steady state, so recovery
+is not a special path that rarely runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import secrets
+import shutil
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from . import _store
+from ._metrics import EngineMetrics
+from ._paths import (
+    download_folder,
+    name_from_link,
+    relative_inside,
+    remove_download_folder,
+    safe_file_name,
+)
+from ._rpc import Aria2Rpc, Aria2RpcError, TransferStatus
+
+log = logging.getLogger("bassa.engine")
+
+T = TypeVar("T")
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class SchedulerConfig:
+    """The settings one scheduler pass needs."""
+
+    engine_id: str
+    downloads_dir: Path
+    max_concurrent: int
+    max_download_bytes: int
+    min_free_bytes: int
+    claim_timeout_seconds: int
+
+
+class Scheduler:
+    """Moves downloads between the database and one aria2."""
+
+    def __init__(
+        self,
+        config: SchedulerConfig,
+        sessions: _store.SessionFactory,
+        rpc: Callable[[], Aria2Rpc],
+        metrics: EngineMetrics,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._config = config
+        self._sessions = sessions
+        self._rpc = rpc  # a callable: a restarted aria2c listens on a new port
+        self._metrics = metrics
+        self._clock = clock
+        self._disk_full = False
+        self._soonest_end: float | None = None
+
+    async def _db(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        return await asyncio.to_thread(function, self._sessions, *args, **kwargs)
+
+    async def run_once(self) -> float | None:
+        """One pass; raises `Aria2Unavailable` (nothing lost) when aria2 cannot be reached.
+
+        Returns the seconds until the first running transfer should end at its current speed
+        (None when nothing runs), so the caller can look again right then rather than a whole
+        poll interval later.
+        """
+        config = self._config
+        running = await self._db(_store.queue_running)
+        owned = await self._db(_store.owned, config.engine_id)
+        self._soonest_end = None
+        busy = 0
+        for transfer in owned:
+            busy += await self._reconcile(transfer, running)
+        await self._remove_strays()
+        self._metrics.aria2_up.set(1)
+        now = int(self._clock())
+        await self._db(_store.heartbeat, config.engine_id, now)
+        cutoff = now - config.claim_timeout_seconds
+        if taken := await self._db(_store.take_over_stale, config.engine_id, cutoff):
+            log.warning("re-queued %d download(s) whose engine stopped answering", taken)
+        if running and self._disk_has_room():
+            for transfer in await self._db(
+                _store.claim, config.engine_id, config.max_concurrent - busy, now
+            ):
+                await self._add(transfer, gid=None, running=True)
+        return self._soonest_end
+
+    def _disk_has_room(self) -> bool:
+        free = shutil.disk_usage(self._config.downloads_dir).free
+        full = free < self._config.min_free_bytes
+        if full != self._disk_full:
+            self._disk_full = full
+            if full:
+                log.warning("free space %d < min_free_bytes: not starting downloads", free)
+            else:
+                log.info("free space is back above min_free_bytes; starting downloads")
+        return not full
+
+    async def _add(self, transfer: _store.Transfer, *, gid: str | None, running: bool) -> None:
+        """Hand a download to aria2 under a GID recorded first, so a crash cannot orphan it."""
+        config = self._config
+        if gid is None:
+            gid = secrets.token_hex(8)
+            if not await self._db(_store.set_gid, transfer.id, config.engine_id, gid):
+                return  # no longer ours
+        fallback = f"download-{transfer.id}"
+        name = safe_file_name(
+            transfer.download_name or name_from_link(transfer.link), fallback=fallback
+        )
+        options = {
+            "gid": gid,
+            "dir": str(download_folder(config.downloads_dir, transfer.id)),
+            "out": name,
+            "continue": "true",
+            "pause": "false" if running else "true",
+        }
+        try:
+            await self._rpc().add_uri(transfer.link, options)
+        except Aria2RpcError as exc:
+            await self._fail(transfer, f"aria2 refused the link: {exc.message}")
+            return
+        log.info("download %d started as %s", transfer.id, gid)
+
+    async def _reconcile(self, transfer: _store.Transfer, running: bool) -> bool:
+        """Bring one owned download up to date; return whether it still holds a slot."""
+        rpc = self._rpc()
+        if transfer.gid is None:
+            await self._add(transfer, gid=None, running=running)
+            return True
+        try:
+            status = await rpc.tell_status(transfer.gid)
+        except Aria2RpcError as exc:
+            if not exc.gid_not_found:
+                raise
+            log.info("download %d: aria2 lost %s; adding it again", transfer.id, transfer.gid)
+            await self._add(transfer, gid=transfer.gid, running=running)
+            return True
+        if status.status == "error":
+            await self._fail(transfer, _error_reason(status))
+            await rpc.remove(transfer.gid)
+        elif status.status == "removed":
+            await self._fail(transfer, "the download was removed from aria2")
+            await rpc.remove(transfer.gid)
+        elif self._too_big(status):
+            await rpc.remove(transfer.gid)
+            limit = self._config.max_download_bytes
+            await self._fail(
+                transfer,
+                f"file is larger than max_download_bytes ({status.total_length} > {limit})",
+            )
+        elif status.status == "complete":
+            await self._complete(transfer, status)
+        else:
+            if running and status.status == "paused":
+                await rpc.unpause(transfer.gid)
+            elif not running and status.status in {"active", "waiting"}:
+                await rpc.pause(transfer.gid)
+            await self._db(
+                _store.progress,
+                transfer.id,
+                self._config.engine_id,
+                total=status.total_length,
+                done=status.completed_length,
+                speed=status.download_speed if running else 0,
+                now=int(self._clock()),
+            )
+            if running and status.download_speed > 0:
+                remaining = status.total_length - status.completed_length
+                eta = max(remaining, 0) / status.download_speed
+                self._soonest_end = min(eta, self._soonest_end or eta)
+            return True
+        return False
+
+    def _too_big(self, status: TransferStatus) -> bool:
+        limit = self._config.max_download_bytes
+        return limit > 0 and status.total_length > limit
+
+    async def _complete(self, transfer: _store.Transfer, status: TransferStatus) -> None:
+        config = self._config
+        relative = relative_inside(status.path, config.downloads_dir) if status.path else None
+        if relative is None:
+            await self._fail(transfer, "aria2 wrote the file outside the downloads folder")
+            return
+        try:
+            size = (config.downloads_dir / relative).stat().st_size
+        except OSError as exc:  # removed behind aria2's back
+            await self._fail(transfer, f"the downloaded file is gone: {exc.strerror}")
+            return
+        now = int(self._clock())
+        name = Path(relative).name
+        done = await self._db(
+            _store.complete,
+            transfer.id,
+            config.engine_id,
+            size=size,
+            path=relative,
+            name=name,
+            now=now,
+        )
+        if done:
+            self._metrics.finished("completed", seconds=self._elapsed(transfer, now), size=size)
+            log.info("download %d completed: %s (%d bytes)", transfer.id, relative, size)
+        await self._rpc().remove(status.gid)
+
+    async def _fail(self, transfer: _store.Transfer, reason: str) -> None:
+        config = self._config
+        if await self._db(_store.fail, transfer.id, config.engine_id, reason):
+            now = int(self._clock())
+            self._metrics.finished("error", seconds=self._elapsed(transfer, now))
+            log.warning("download %d failed: %s", transfer.id, reason)
+        await asyncio.to_thread(remove_download_folder, config.downloads_dir, transfer.id)
+
+    @staticmethod
+    def _elapsed(transfer: _store.Transfer, now: int) -> float:
+        return float(now - transfer.started_time) if transfer.started_time else 0.0
+
+    async def _remove_strays(self) -> None:
+        rpc = self._rpc()
+        wanted = await self._db(_store.started_gids)
+        for gid in await rpc.gids() - wanted:
+            log.info("removing %s from aria2: no started download uses it", gid)
+            await rpc.remove(gid)
+
+
+def _error_reason(status: TransferStatus) -> str:
+    message = status.error_message or "download failed"
+    return f"aria2 error {status.error_code}: {message}" if status.error_code else message

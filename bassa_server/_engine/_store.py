@@ -1,0 +1,269 @@
+"""The engine's reads and writes of the `downloads` and `queue_state` tables.
+
+Every write that changes who owns a download is a conditional UPDATE (`WHERE status = … AND
+claimed_by = …`), so that several replicas sharing one database can race on the same rows and each
+row still has exactly one owner: the UPDATE that matches wins, the others see rowcount 0. That works
+on SQLite, MariaDB/MySQL and PostgreSQL alike, so no dialect-specific locking is needed. These
+functions are synchronous (SQLAlchemy sessions); the engine calls them in a worker thread.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, cast
+
+from sqlalchemy import ColumnElement, CursorResult, Update, and_, func, or_, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from bassa_server._db.models import (
+    COMPLETED,
+    ERROR,
+    QUEUE_RUNNING,
+    QUEUED,
+    STARTED,
+    Download,
+    QueueState,
+)
+
+SessionFactory = sessionmaker[Session]
+
+
+@dataclasses.dataclass(frozen=True)
+class Transfer:
+    """A started download this engine owns."""
+
+    id: int
+    link: str
+    download_name: str
+    gid: str | None
+    started_time: int | None
+
+
+def queue_running(sessions: SessionFactory) -> bool:
+    """Whether the queue is started (a missing row counts as paused)."""
+    with sessions() as session:
+        state = session.scalar(select(QueueState.state).where(QueueState.id == 1))
+    return state == QUEUE_RUNNING
+
+
+def claim(sessions: SessionFactory, engine_id: str, limit: int, now: int) -> list[Transfer]:
+    """Take up to `limit` queued downloads, oldest first, for `engine_id`."""
+    claimed: list[Transfer] = []
+    if limit <= 0:
+        return claimed
+    with sessions() as session:
+        candidates = session.execute(
+            select(Download.id, Download.link, Download.download_name, Download.started_time)
+            .where(Download.status == QUEUED, Download.claimed_by.is_(None))
+            .order_by(Download.added_time, Download.id)
+            .limit(limit * 2)  # some may be taken by another replica meanwhile
+        ).all()
+        for row in candidates:
+            won = changed_rows(
+                session,
+                update(Download)
+                .where(
+                    Download.id == row.id,
+                    Download.status == QUEUED,
+                    Download.claimed_by.is_(None),
+                )
+                .values(
+                    status=STARTED,
+                    claimed_by=engine_id,
+                    heartbeat_time=now,
+                    started_time=row.started_time or now,
+                    gid=None,
+                    error=None,
+                ),
+            )
+            session.commit()
+            if won == 1:
+                claimed.append(Transfer(row.id, row.link, row.download_name, None, now))
+            if len(claimed) == limit:
+                break
+    return claimed
+
+
+def owned(sessions: SessionFactory, engine_id: str) -> list[Transfer]:
+    """The started downloads `engine_id` owns."""
+    with sessions() as session:
+        rows = session.execute(
+            select(
+                Download.id,
+                Download.link,
+                Download.download_name,
+                Download.gid,
+                Download.started_time,
+            )
+            .where(Download.status == STARTED, Download.claimed_by == engine_id)
+            .order_by(Download.id)
+        ).all()
+    return [
+        Transfer(row.id, row.link, row.download_name, row.gid, row.started_time) for row in rows
+    ]
+
+
+def started_gids(sessions: SessionFactory) -> set[str]:
+    """GIDs of every started download, whichever replica owns it."""
+    with sessions() as session:
+        gids = session.scalars(
+            select(Download.gid).where(Download.status == STARTED, Download.gid.is_not(None))
+        ).all()
+    return {gid for gid in gids if gid}
+
+
+def changed_rows(session: Session, statement: Update) -> int:
+    """Run an UPDATE and return how many rows it changed (0 when its condition lost a race)."""
+    return int(cast(CursorResult[Any], session.execute(statement)).rowcount)
+
+
+def _owned_row(download_id: int, engine_id: str) -> ColumnElement[bool]:
+    return and_(
+        Download.id == download_id,
+        Download.status == STARTED,
+        Download.claimed_by == engine_id,
+    )
+
+
+def set_gid(sessions: SessionFactory, download_id: int, engine_id: str, gid: str) -> bool:
+    """Record the GID a download is about to get in aria2 (before asking aria2 for it)."""
+    with sessions() as session:
+        done = changed_rows(
+            session, update(Download).where(_owned_row(download_id, engine_id)).values(gid=gid)
+        )
+        session.commit()
+    return done == 1
+
+
+def release(sessions: SessionFactory, download_id: int, engine_id: str) -> None:
+    """Give a claimed download back to the queue."""
+    with sessions() as session:
+        session.execute(
+            update(Download)
+            .where(_owned_row(download_id, engine_id))
+            .values(status=QUEUED, claimed_by=None, heartbeat_time=None, gid=None)
+        )
+        session.commit()
+
+
+def progress(
+    sessions: SessionFactory,
+    download_id: int,
+    engine_id: str,
+    *,
+    total: int,
+    done: int,
+    speed: int,
+    now: int,
+) -> None:
+    """Store what aria2 reports for a running download, and renew the claim."""
+    with sessions() as session:
+        session.execute(
+            update(Download)
+            .where(_owned_row(download_id, engine_id))
+            .values(size=total, completed_length=done, download_speed=speed, heartbeat_time=now)
+        )
+        session.commit()
+
+
+def heartbeat(sessions: SessionFactory, engine_id: str, now: int) -> None:
+    """Renew every claim of `engine_id` (it is alive and in touch with its aria2)."""
+    with sessions() as session:
+        session.execute(
+            update(Download)
+            .where(Download.status == STARTED, Download.claimed_by == engine_id)
+            .values(heartbeat_time=now)
+        )
+        session.commit()
+
+
+def take_over_stale(sessions: SessionFactory, engine_id: str, cutoff: int) -> int:
+    """Re-queue started downloads whose owner has not renewed its claim since `cutoff`."""
+    with sessions() as session:
+        count = changed_rows(
+            session,
+            update(Download)
+            .where(
+                Download.status == STARTED,
+                or_(Download.claimed_by.is_(None), Download.claimed_by != engine_id),
+                or_(Download.heartbeat_time.is_(None), Download.heartbeat_time < cutoff),
+            )
+            .values(status=QUEUED, claimed_by=None, heartbeat_time=None, gid=None),
+        )
+        session.commit()
+    return int(count)
+
+
+def complete(
+    sessions: SessionFactory,
+    download_id: int,
+    engine_id: str,
+    *,
+    size: int,
+    path: str,
+    name: str,
+    now: int,
+) -> bool:
+    """Mark a download completed with its real size, file and completion time."""
+    with sessions() as session:
+        done = changed_rows(
+            session,
+            update(Download)
+            .where(_owned_row(download_id, engine_id))
+            .values(
+                status=COMPLETED,
+                size=size,
+                completed_length=size,
+                download_speed=0,
+                path=path,
+                download_name=name,
+                completed_time=now,
+                claimed_by=None,
+                heartbeat_time=None,
+                error=None,
+            ),
+        )
+        session.commit()
+    return done == 1
+
+
+def fail(sessions: SessionFactory, download_id: int, engine_id: str, reason: str) -> bool:
+    """Mark a download failed, keeping why."""
+    with sessions() as session:
+        done = changed_rows(
+            session,
+            update(Download)
+            .where(_owned_row(download_id, engine_id))
+            .values(
+                status=ERROR,
+                error=reason[:2000],
+                download_speed=0,
+                claimed_by=None,
+                heartbeat_time=None,
+            ),
+        )
+        session.commit()
+    return done == 1
+
+
+@dataclasses.dataclass(frozen=True)
+class QueueSnapshot:
+    """What the metrics read at scrape time."""
+
+    running: bool
+    counts: dict[int, int]
+    oldest_queued_added_time: int | None
+
+
+def snapshot(sessions: SessionFactory) -> QueueSnapshot:
+    """Queue state, downloads per status and the oldest queued download's time."""
+    with sessions() as session:
+        by_status = session.execute(
+            select(Download.status, func.count()).group_by(Download.status)
+        ).all()
+        counts = {int(status): int(count) for status, count in by_status}
+        oldest = session.scalar(
+            select(func.min(Download.added_time)).where(Download.status == QUEUED)
+        )
+        state = session.scalar(select(QueueState.state).where(QueueState.id == 1))
+    return QueueSnapshot(state == QUEUE_RUNNING, counts, oldest)
