@@ -36,7 +36,22 @@ T = TypeVar("T")
 
 
 class AsyncBassa(ClientBase):
-    """A Bassa client for asyncio: share one per event loop."""
+    """A Bassa client for asyncio: share one per event loop.
+
+    Args:
+        base_url: the server's URL (default: `BASSA_URL`).
+        token: a session token to start with (default: `BASSA_TOKEN`); `session.login()` gets one.
+        timeout: seconds or an `httpx.Timeout` for every request; finite (`DEFAULT_TIMEOUT`).
+        max_attempts: attempts per call, the first included (`DEFAULT_MAX_ATTEMPTS`).
+        retry_deadline: no retry starts later than this many seconds after the first attempt.
+        wait_initial, wait_max: the exponential backoff between attempts, in seconds.
+        max_retry_after: the longest `Retry-After` waited for; longer fails at once.
+        rate_limit: an opt-in `RateLimit(rate, burst)` shared by every call of the client.
+        auto_relogin: keep the password in memory and sign in again once on a token error.
+        server_key: the key `queue.start()` and `queue.stop()` send when given none.
+        http_client: your own httpx client (its timeout is overridden by ours on every request).
+        env: where `BASSA_URL`, `BASSA_TOKEN` and `BASSA_LOG` are read (default: `os.environ`).
+    """
 
     session: AsyncSession
     users: AsyncUsers
