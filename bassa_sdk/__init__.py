@@ -25,7 +25,9 @@ from bassa_api_client.models import (
     SignupRequest,
     UserSummary,
 )
-from bassa_sdk._client import AsyncBassa, Bassa, DefaultAsyncHttpxClient, DefaultHttpxClient
+from bassa_sdk._async_client import AsyncBassa
+from bassa_sdk._base_client import DefaultAsyncHttpxClient, DefaultHttpxClient
+from bassa_sdk._client import Bassa
 from bassa_sdk._config import (
     DEFAULT_CHUNK_SIZE,
     DEFAULT_CONNECTION_LIMITS,

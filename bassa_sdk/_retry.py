@@ -125,11 +125,14 @@ class Retrier:
     def call(self, fn: Callable[[], T], *, name: str, safe: bool) -> T:
         """Call `fn` until it succeeds, the error is final, or attempts or deadline run out."""
         started = self._clock()
-        # the happy path pays nothing for the retry machinery: stamina starts at the first
-        # failure, which it sees as its own first attempt (so counts, waits and hooks are exact)
+        # the happy path and final errors pay nothing for the retry machinery: stamina starts at
+        # the first retryable failure, which it sees as its own first attempt (so attempt counts,
+        # waits and instrumentation are exact)
         try:
             return fn()
         except Exception as exc:
+            if not should_retry(exc, safe=safe) or self.policy.max_attempts == 1:
+                raise
             replay: list[Exception] = [exc]
 
         def again() -> T:
@@ -148,6 +151,8 @@ class Retrier:
         try:
             return await fn()
         except Exception as exc:
+            if not should_retry(exc, safe=safe) or self.policy.max_attempts == 1:
+                raise
             replay: list[Exception] = [exc]
 
         async def again() -> T:

@@ -44,6 +44,9 @@ def emit(items: Sequence[Model], columns: Sequence[str], *, as_json: bool) -> No
     if as_json:
         console.print_json(json.dumps([item.to_dict() for item in items]))
         return
+    if not items:
+        console.print("nothing to show")
+        return
     table = Table(*columns, header_style="bold")
     for item in items:
         values = item.to_dict()

@@ -31,7 +31,9 @@ from bassa_sdk._resources._base import expect_list, non_empty, returns_none
 from bassa_sdk._transport import Call
 
 if TYPE_CHECKING:
-    from bassa_sdk._client import AsyncBassa, Bassa, Timeout
+    from bassa_sdk._async_client import AsyncBassa
+    from bassa_sdk._base_client import Timeout
+    from bassa_sdk._client import Bassa
 
 __all__ = ["AsyncUsers", "Users"]
 

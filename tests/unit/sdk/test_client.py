@@ -112,3 +112,21 @@ def test_base_url_with_a_prefix_is_kept() -> None:
     http = httpx.Client(transport=httpx.MockTransport(handler))
     Bassa("http://proxy.test/bassa/", http_client=http, env={}).users.list()
     assert str(recorder[0].url) == "http://proxy.test/bassa/api/user"
+
+
+def test_bassa_log_turns_on_request_logging(capsys: pytest.CaptureFixture[str]) -> None:
+    """BASSA_LOG=debug logs each request (path and status, never the token) to stderr."""
+    import logging
+
+    logger = logging.getLogger("bassa")
+    before = (logger.level, list(logger.handlers))
+    try:
+        http = httpx.Client(transport=httpx.MockTransport(lambda request: reply(200, [])))
+        client = Bassa(BASE_URL, http_client=http, token="secret-tok", env={"BASSA_LOG": "debug"})
+        client.users.list()
+        err = capsys.readouterr().err
+    finally:
+        logger.setLevel(before[0])
+        logger.handlers[:] = before[1]
+    assert "GET /api/user -> 200" in err
+    assert "secret-tok" not in err

@@ -191,3 +191,43 @@ def test_inactive_stamina_means_one_attempt() -> None:
     finally:
         stamina.set_active(True)
     assert len(recorder.requests) == 1
+
+
+def test_prometheus_counts_the_sdk_retries() -> None:
+    """With prometheus-client installed, stamina's counter records retries per operation."""
+    pytest.importorskip("prometheus_client")
+    from stamina.instrumentation import PrometheusOnRetryHook, get_prometheus_counter
+
+    set_on_retry_hooks([PrometheusOnRetryHook])
+    try:
+        script = [reply(503, {"error": "x"}), reply(503, {"error": "x"}), reply(200, [])]
+        client, _ = make_client(lambda request: script.pop(0))
+        client.users.blocked()
+        counter = get_prometheus_counter()
+        assert counter is not None
+        samples = [
+            s
+            for metric in counter.collect()
+            for s in metric.samples
+            if s.name.endswith("_total") and s.labels["callable"] == "bassa.list_blocked_users"
+        ]
+    finally:
+        set_on_retry_hooks(None)
+    assert sorted((s.labels["retry_num"], s.value) for s in samples) == [("1", 1.0), ("2", 1.0)]
+
+
+def test_structlog_logs_the_sdk_retries() -> None:
+    """With structlog installed, stamina logs each retry through it with the operation's name."""
+    structlog = pytest.importorskip("structlog")
+    from stamina.instrumentation import StructlogOnRetryHook
+
+    set_on_retry_hooks([StructlogOnRetryHook])
+    try:
+        with structlog.testing.capture_logs() as logs:
+            script = [reply(500, {"error": "x"}), reply(200, [])]
+            client, _ = make_client(lambda request: script.pop(0))
+            client.users.heavy()
+    finally:
+        set_on_retry_hooks(None)
+    retries = [entry for entry in logs if entry["event"] == "stamina.retry_scheduled"]
+    assert [(e["callable"], e["retry_num"]) for e in retries] == [("bassa.list_heavy_users", 1)]
