@@ -1,0 +1,117 @@
+"""Record what an HTTP client really received and hold every response to the spec.
+
+`RecordingTransport` wraps the transport of the `httpx.Client` handed to the SDK. It passes each
+response through untouched while keeping a copy of the bytes the SDK read, so streamed file
+downloads stay streamed. `assert_conforms` then finds each request's operation in the spec and
+runs schemathesis's response checks (status code, content type, required headers, body schema,
+no server error) on the recorded response.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from functools import cache
+
+import httpx
+import schemathesis
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+from schemathesis.specs.openapi.schemas import OpenApiSchema
+
+from tests.spec import SPEC_PATH
+
+RESPONSE_CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+]
+
+
+@dataclass(frozen=True)
+class Received:
+    """One response as the client received it (body complete or not)."""
+
+    response: httpx.Response
+    complete: bool
+
+
+class _TeeStream(httpx.SyncByteStream):
+    """Hands the client every chunk and keeps a copy; reports the copy when closed."""
+
+    def __init__(self, inner: httpx.SyncByteStream, done: Callable[[bytes, bool], None]) -> None:
+        self._inner = inner
+        self._done = done
+        self._chunks: list[bytes] = []
+        self._complete = False
+
+    def __iter__(self) -> Iterator[bytes]:
+        for chunk in self._inner:
+            self._chunks.append(chunk)
+            yield chunk
+        self._complete = True
+
+    def close(self) -> None:
+        self._inner.close()
+        self._done(b"".join(self._chunks), self._complete)
+
+
+class RecordingTransport(httpx.BaseTransport):
+    """An httpx transport that records every response its client receives."""
+
+    def __init__(self, inner: httpx.BaseTransport | None = None) -> None:
+        self._inner = inner if inner is not None else httpx.HTTPTransport()
+        self._lock = threading.Lock()
+        self.received: list[Received] = []
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        response = self._inner.handle_request(request)
+        assert isinstance(response.stream, httpx.SyncByteStream)
+
+        def done(body: bytes, complete: bool) -> None:
+            copy = httpx.Response(
+                response.status_code, headers=response.headers, content=body, request=request
+            )
+            with self._lock:
+                self.received.append(Received(copy, complete))
+
+        return httpx.Response(
+            response.status_code,
+            headers=response.headers,
+            stream=_TeeStream(response.stream, done),
+            extensions=response.extensions,
+            request=request,
+        )
+
+    def close(self) -> None:
+        self._inner.close()
+
+
+@cache
+def _schema() -> OpenApiSchema:
+    # an explicit empty config: no schemathesis.toml is picked up from the working directory
+    return schemathesis.openapi.from_path(str(SPEC_PATH), config=schemathesis.Config())
+
+
+def operation_id(request: httpx.Request) -> str:
+    """The spec's operationId for a request (AssertionError if the spec has no such operation)."""
+    operation = _schema().find_operation_by_path(request.method, request.url.path)
+    assert operation is not None, f"not in the spec: {request.method} {request.url.path}"
+    return str(operation.definition.raw["operationId"])
+
+
+def assert_conforms(received: Received) -> None:
+    """Run the response checks on one recorded response; raises on any violation."""
+    request = received.response.request
+    operation = _schema().find_operation_by_path(request.method, request.url.path)
+    assert operation is not None, f"not in the spec: {request.method} {request.url.path}"
+    case = operation.Case()
+    case.validate_response(received.response, checks=RESPONSE_CHECKS)
