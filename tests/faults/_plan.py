@@ -97,3 +97,4 @@ class Exchange:
     fault: FaultKind
     forwarded: bool
     upstream_status: int | None
+    range: str | None = None

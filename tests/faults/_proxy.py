@@ -136,19 +136,20 @@ class FaultProxy:
         method, target = request.start.split(" ", 2)[:2]
         path = urlsplit(target).path
         fault = self._choose(method, path)
+        asked_range = request.header("Range")
         if fault.delay:
             await asyncio.sleep(fault.delay)
         if fault.kind == "reset_before":
-            self._record(Exchange(method, path, fault.kind, False, None))
+            self._record(Exchange(method, path, fault.kind, False, None, asked_range))
             _reset(writer)
             return
         if fault.kind == "status":
-            self._record(Exchange(method, path, fault.kind, False, fault.status))
+            self._record(Exchange(method, path, fault.kind, False, fault.status, asked_range))
             writer.write(gateway_error(fault.status, fault.retry_after))
             await writer.drain()
             return
         response = await self._forward(request)
-        self._record(Exchange(method, path, fault.kind, True, status_of(response)))
+        self._record(Exchange(method, path, fault.kind, True, status_of(response), asked_range))
         wire = response.encode()
         if fault.kind == "reset_after":
             _reset(writer)
