@@ -62,8 +62,8 @@ def run_schemathesis(
     env = {
         **os.environ,
         "BASSA_URL": server.url,
-        "BASSA_ADMIN_USER": server.admin_user,
-        "BASSA_ADMIN_PASSWORD": server.admin_password,
+        "BASSA_ADMIN_USER": server.user,
+        "BASSA_ADMIN_PASSWORD": server.password,
         "BASSA_SERVER_KEY": server.server_key,
         "NO_COLOR": "1",
     }

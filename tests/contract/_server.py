@@ -1,112 +1,125 @@
 """A Bassa server of the contract suite's own, so its destructive fuzzing starves no other test.
 
 Schemathesis creates, renames, blocks and deletes users, queues and deletes downloads and starts
-and pauses the queue. It gets a separate server process with its own data folder and port; the
-shared `live_server` of the other integration tests never sees that traffic.
+and pauses the queue, so it gets a separate server (the shared `LiveServer` helper, its own data
+folder and port). Three things make that server fit for fuzzing:
+
+* the fuzzer signs in as a second admin, `fuzz-admin`: the spec's examples name the bootstrap
+  `admin`, and a fuzzer that renames or blocks its own account would test nothing afterwards;
+* its aria2c sends every transfer that is not to loopback into a closed local port, so fuzzed
+  links such as `http://example.org/...` fail at once instead of reaching the internet;
+* before fuzzing it holds one completed download (from a loopback file server), so the zip and
+  file operations have real ids and GIDs to work with.
 """
 
 from __future__ import annotations
 
-import os
-import secrets
-import socket
-import subprocess
-import sys
+import shutil
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 
+from tests.live_server import LiveServer
+
 # the spec's own login example, so the examples phase signs in with a real account
-ADMIN_USER = "admin"
 ADMIN_PASSWORD = "bassa-admin-password"
-_START_TIMEOUT = 60.0
+FUZZ_ADMIN = "fuzz-admin"
+FUZZ_PASSWORD = "fuzz-admin-password"
+SEED_FILE = b"contract seed file\n" * 512
+_CLOSED_PORT = 9
 
 
 @dataclass
 class ContractServer:
-    """A running server process and what a client needs to talk to it."""
+    """The running server and the account the fuzzer signs in with."""
 
-    url: str
-    data_dir: Path
-    server_key: str
-    process: subprocess.Popen[bytes]
-    log_path: Path
-    admin_user: str = ADMIN_USER
-    admin_password: str = ADMIN_PASSWORD
-    env: dict[str, str] = field(default_factory=dict)
+    live: LiveServer
+    user: str = FUZZ_ADMIN
+    password: str = FUZZ_PASSWORD
 
-    def stop(self) -> None:
-        """Stop the process (it stops its own aria2c) and wait for it."""
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=5)
+    @property
+    def url(self) -> str:
+        """The server's base URL."""
+        return self.live.url
+
+    @property
+    def server_key(self) -> str:
+        """The key that starts and pauses the queue."""
+        return self.live.server_key
 
     def log(self) -> str:
         """Everything the server wrote so far."""
-        return self.log_path.read_text(encoding="utf-8", errors="replace")
+        return self.live.log()
+
+    def stop(self) -> None:
+        """Stop the server (and its aria2c)."""
+        self.live.stop()
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def start_contract_server(data_dir: Path, **extra_env: str) -> ContractServer:
-    """Start `python -m bassa_server` on a free loopback port over a fresh `data_dir`."""
-    data_dir.mkdir(parents=True, exist_ok=True)
-    port = _free_port()
-    server_key = secrets.token_hex(16)
-    env = {
-        **os.environ,
-        "BASSA_ADMIN_USER": ADMIN_USER,
-        "BASSA_ADMIN_PASSWORD": ADMIN_PASSWORD,
-        "BASSA_SERVER_KEY": server_key,
-        "BASSA_LOG_LEVEL": "warning",
-        **extra_env,
-    }
-    log_path = data_dir.parent / f"{data_dir.name}.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "bassa_server",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--data-dir",
-                str(data_dir),
-            ],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    server = ContractServer(
-        f"http://127.0.0.1:{port}",
-        data_dir,
-        server_key,
-        process,
-        log_path,
-        env={k: v for k, v in env.items() if k.startswith("BASSA_")},
+def _loopback_only_aria2c(folder: Path) -> Path:
+    """An aria2c launcher whose transfers outside loopback go to a closed local port."""
+    aria2c = shutil.which("aria2c")
+    if aria2c is None:
+        raise RuntimeError("aria2c is not installed (scripts/setup installs it)")
+    launcher = folder / "aria2c-loopback-only"
+    launcher.write_text(
+        "#!/bin/sh\n"
+        f'exec "{aria2c}" --all-proxy=http://127.0.0.1:{_CLOSED_PORT} '
+        '--no-proxy=127.0.0.1,localhost "$@"\n',
+        encoding="utf-8",
     )
-    deadline = time.monotonic() + _START_TIMEOUT
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the contract server exited early:\n{server.log()[-4000:]}")
-        try:
-            if httpx.get(f"{server.url}/api/health", timeout=1).status_code == 200:
-                return server
-        except httpx.TransportError:
-            pass
+    launcher.chmod(0o755)
+    return launcher
+
+
+def start_contract_server(folder: Path, seed_link: str | None = None) -> ContractServer:
+    """Start the server in `folder`, add the fuzzing admin, and complete `seed_link` if given."""
+    live = LiveServer(
+        data_dir=folder / "data",
+        admin_password=ADMIN_PASSWORD,
+        extra_env={
+            "BASSA_ARIA2C_PATH": str(_loopback_only_aria2c(folder)),
+        },
+    )
+    live.start()
+    try:
+        with httpx.Client(base_url=live.url, timeout=10) as http:
+            login = http.post(
+                "/api/login", data={"user_name": live.admin_user, "password": ADMIN_PASSWORD}
+            )
+            login.raise_for_status()
+            http.headers["token"] = login.headers["token"]
+            new_admin = {
+                "user_name": FUZZ_ADMIN,
+                "password": FUZZ_PASSWORD,
+                "auth": 0,
+                "email": "fuzz-admin@example.org",
+            }
+            http.post("/api/user", json=new_admin).raise_for_status()
+            if seed_link is not None:
+                _complete(http, live, seed_link)
+    except BaseException:
+        live.stop()
+        raise
+    return ContractServer(live)
+
+
+def _complete(http: httpx.Client, live: LiveServer, link: str) -> None:
+    """Queue `link`, run the queue until it completes, then pause the queue again."""
+    created = http.post("/api/download", json={"link": link})
+    created.raise_for_status()
+    download_id = created.json()["id"]
+    key = {"key": live.server_key}
+    http.get("/api/download/start", headers=key).raise_for_status()
+    deadline = time.monotonic() + 60
+    while True:
+        progress = http.get(f"/api/download/{download_id}/status")
+        progress.raise_for_status()
+        if progress.json()["status"] == 3:
+            break
+        if progress.json()["status"] == 4 or time.monotonic() > deadline:
+            raise RuntimeError(f"the seed download did not complete: {progress.json()}")
         time.sleep(0.1)
-    server.stop()
-    raise RuntimeError(f"the contract server did not come up:\n{server.log()[-4000:]}")
+    http.get("/api/download/kill", headers=key).raise_for_status()
