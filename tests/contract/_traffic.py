@@ -9,14 +9,19 @@ no server error) on the recorded response.
 
 from __future__ import annotations
 
+import re
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import cache
+from urllib.parse import unquote
 
 import httpx
 import schemathesis
 from schemathesis.checks import not_a_server_error
+from schemathesis.core.failures import FailureGroup
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_headers_conformance,
@@ -73,6 +78,7 @@ class RecordingTransport(httpx.BaseTransport):
         self.received: list[Received] = []
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
+        started = time.monotonic()
         response = self._inner.handle_request(request)
         assert isinstance(response.stream, httpx.SyncByteStream)
 
@@ -80,6 +86,7 @@ class RecordingTransport(httpx.BaseTransport):
             copy = httpx.Response(
                 response.status_code, headers=response.headers, content=body, request=request
             )
+            copy.elapsed = timedelta(seconds=time.monotonic() - started)
             with self._lock:
                 self.received.append(Received(copy, complete))
 
@@ -108,10 +115,29 @@ def operation_id(request: httpx.Request) -> str:
     return str(operation.definition.raw["operationId"])
 
 
+def _path_parameters(template: str, path: str) -> dict[str, str]:
+    """The values of a path template's parameters in a concrete path."""
+    pattern = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(template))
+    match = re.fullmatch(pattern, path)
+    assert match is not None, (template, path)
+    return {name: unquote(value) for name, value in match.groupdict().items()}
+
+
 def assert_conforms(received: Received) -> None:
     """Run the response checks on one recorded response; raises on any violation."""
     request = received.response.request
     operation = _schema().find_operation_by_path(request.method, request.url.path)
     assert operation is not None, f"not in the spec: {request.method} {request.url.path}"
-    case = operation.Case()
-    case.validate_response(received.response, checks=RESPONSE_CHECKS)
+    case = operation.Case(
+        path_parameters=_path_parameters(operation.path, request.url.path),
+        query=dict(request.url.params),
+        headers=dict(request.headers),
+    )
+    try:
+        case.validate_response(
+            received.response, checks=RESPONSE_CHECKS, headers=dict(request.headers)
+        )
+    except FailureGroup as group:
+        # one readable assertion naming the request, instead of an exception group
+        titles = "; ".join(str(failure.title) for failure in group.exceptions)
+        raise AssertionError(f"{request.method} {request.url.path}: {titles}") from group

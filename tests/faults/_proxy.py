@@ -38,6 +38,7 @@ class FaultProxy:
         self._lock = threading.Lock()
         self._rules: list[Rule] = []
         self._log: list[Exchange] = []
+        self._arrived = 0
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self._server: asyncio.Server | None = None
@@ -90,6 +91,7 @@ class FaultProxy:
         with self._lock:
             self._rules = list(rules)
             self._log.clear()
+            self._arrived = 0
 
     def add(self, rules: Iterable[Rule]) -> None:
         """Append rules to the current plan."""
@@ -102,6 +104,12 @@ class FaultProxy:
         with self._lock:
             return list(self._log)
 
+    @property
+    def arrived(self) -> int:
+        """How many requests arrived since the last `plan()`, including ones still delayed."""
+        with self._lock:
+            return self._arrived
+
     def forwarded(self, method: str, path: str) -> int:
         """How many `method path` requests reached the server since the last `plan()`."""
         return sum(
@@ -110,6 +118,7 @@ class FaultProxy:
 
     def _choose(self, method: str, path: str) -> Fault:
         with self._lock:
+            self._arrived += 1
             for rule in self._rules:
                 if rule.claims(method, path):
                     return rule.fault
@@ -128,6 +137,8 @@ class FaultProxy:
                 await self._exchange(request, writer)
         except (ConnectionError, asyncio.IncompleteReadError):
             pass  # the client went away mid-exchange; nothing left to disturb
+        except asyncio.CancelledError:
+            pass  # the proxy is stopping; the exchange ends with it
         finally:
             if not writer.is_closing():
                 writer.close()
