@@ -8,8 +8,9 @@ folder and port). Three things make that server fit for fuzzing:
   `admin`, and a fuzzer that renames or blocks its own account would test nothing afterwards;
 * its aria2c sends every transfer that is not to loopback into a closed local port, so fuzzed
   links such as `http://example.org/...` fail at once instead of reaching the internet;
-* before fuzzing it holds one completed download (from a loopback file server), so the zip and
-  file operations have real ids and GIDs to work with.
+* before fuzzing, the fuzzing admin owns one completed download (from a loopback file server),
+  the first row of its own list, so the links into the zip and file operations carry a real id
+  and GID.
 """
 
 from __future__ import annotations
@@ -86,11 +87,7 @@ def start_contract_server(folder: Path, seed_link: str | None = None) -> Contrac
     live.start()
     try:
         with httpx.Client(base_url=live.url, timeout=10) as http:
-            login = http.post(
-                "/api/login", data={"user_name": live.admin_user, "password": ADMIN_PASSWORD}
-            )
-            login.raise_for_status()
-            http.headers["token"] = login.headers["token"]
+            _sign_in(http, live.admin_user, ADMIN_PASSWORD)
             new_admin = {
                 "user_name": FUZZ_ADMIN,
                 "password": FUZZ_PASSWORD,
@@ -99,11 +96,19 @@ def start_contract_server(folder: Path, seed_link: str | None = None) -> Contrac
             }
             http.post("/api/user", json=new_admin).raise_for_status()
             if seed_link is not None:
+                # the fuzzer's own oldest download, so `list_own_downloads` links to a real GID
+                _sign_in(http, FUZZ_ADMIN, FUZZ_PASSWORD)
                 _complete(http, live, seed_link)
     except BaseException:
         live.stop()
         raise
     return ContractServer(live)
+
+
+def _sign_in(http: httpx.Client, user: str, password: str) -> None:
+    login = http.post("/api/login", data={"user_name": user, "password": password})
+    login.raise_for_status()
+    http.headers["token"] = login.headers["token"]
 
 
 def _complete(http: httpx.Client, live: LiveServer, link: str) -> None:
