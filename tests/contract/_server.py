@@ -4,8 +4,11 @@ Schemathesis creates, renames, blocks and deletes users, queues and deletes down
 and pauses the queue, so it gets a separate server (the shared `LiveServer` helper, its own data
 folder and port). Three things make that server fit for fuzzing:
 
-* the fuzzer signs in as a second admin, `fuzz-admin`: the spec's examples name the bootstrap
-  `admin`, and a fuzzer that renames or blocks its own account would test nothing afterwards;
+* the fuzzer signs in as a second admin, `fuzz-admin`, that no example names: a fuzzer that
+  renames, blocks or re-passwords its own account tests nothing afterwards;
+* `alice`, the user the spec's path examples name, is waiting for approval, so the examples of
+  the user operations (approve, update, block, unblock, delete) act on a real account while the
+  bootstrap `admin` stays as the login example says;
 * its aria2c sends every transfer that is not to loopback into a closed local port, so fuzzed
   links such as `http://example.org/...` fail at once instead of reaching the internet;
 * before fuzzing, the fuzzing admin owns one completed download (from a loopback file server),
@@ -29,6 +32,12 @@ ADMIN_PASSWORD = "bassa-admin-password"
 FUZZ_ADMIN = "fuzz-admin"
 FUZZ_PASSWORD = "fuzz-admin-password"
 SEED_FILE = b"contract seed file\n" * 512
+# the spec's sign-up example: the user its `username` path examples name
+EXAMPLE_SIGN_UP = {
+    "user_name": "alice",
+    "password": "correct-horse-battery",
+    "email": "alice@example.org",
+}
 _CLOSED_PORT = 9
 
 
@@ -95,6 +104,7 @@ def start_contract_server(folder: Path, seed_link: str | None = None) -> Contrac
                 "email": "fuzz-admin@example.org",
             }
             http.post("/api/user", json=new_admin).raise_for_status()
+            http.post("/api/regularuser", json=EXAMPLE_SIGN_UP).raise_for_status()
             if seed_link is not None:
                 # the fuzzer's own oldest download, so `list_own_downloads` links to a real GID
                 _sign_in(http, FUZZ_ADMIN, FUZZ_PASSWORD)
