@@ -8,8 +8,10 @@ part of the journey on purpose: error responses must conform as much as successe
 from __future__ import annotations
 
 import secrets
+import zipfile
 from collections.abc import Iterator
 from contextlib import ExitStack
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -88,4 +90,40 @@ def test_account_and_queue_traffic_conforms(live_server: Any, recorded: Recorded
         "list_own_downloads", "list_completed_downloads", "get_download_status",
         "delete_download", "get_queue_status", "kill_queue", "list_users", "list_heavy_users",
         "update_user", "block_user", "list_blocked_users", "unblock_user", "delete_user",
+    }  # fmt: skip
+
+
+def test_file_and_zip_traffic_conforms(
+    live_server: Any, files: Any, recorded: Recorded, tmp_path: Path
+) -> None:
+    """A completed download, its file, a zip, a share link and an anonymous fetch all conform."""
+    admin = recorded.client(server_key=live_server.server_key)
+    admin.session.login(live_server.admin_user, live_server.admin_password)
+    name = f"traffic-{secrets.token_hex(4)}.bin"
+    data = secrets.token_bytes(200_000)
+    files.add(name, data)
+    fetched = admin.downloads.add(files.url_for(name)).id
+    assert isinstance(fetched, int)
+    admin.queue.start()
+    admin.downloads.wait(fetched, timeout=60, poll_interval=0.2)
+    admin.downloads.rate(fetched, 5)
+    with pytest.raises(ConflictError):
+        admin.downloads.delete(fetched)
+    row = next(d for d in admin.downloads.iter_completed() if d.id == fetched)
+    assert isinstance(row.gid, str)
+    admin.files.download(fetched, tmp_path / name)
+    job = admin.files.zip([row.gid])
+    admin.files.wait_zip(job.process_id, timeout=30, poll_interval=0.1)
+    link = admin.files.share(job.process_id)
+    anonymous = recorded.client()
+    anonymous.files.fetch_zip(job.process_id, tmp_path / "shared.zip", share=link.share)
+    with pytest.raises(TokenError):
+        anonymous.downloads.list(1)
+    assert (tmp_path / name).read_bytes() == data
+    with zipfile.ZipFile(tmp_path / "shared.zip") as archive:
+        assert [archive.read(member) for member in archive.namelist()] == [data]
+    assert recorded.assert_all_conform() == {
+        "login", "add_download", "start_queue", "get_download_status", "rate_download",
+        "delete_download", "list_completed_downloads", "fetch_download_file", "compress",
+        "get_compression_progress", "create_share_link", "fetch_zip", "list_own_downloads",
     }  # fmt: skip

@@ -62,3 +62,12 @@ def faulty_admin(fault_proxy: FaultProxy, live_server: Any) -> Iterator[Bassa]:
         client.session.login(live_server.admin_user, live_server.admin_password)
         fault_proxy.plan()
         yield client
+
+
+@pytest.fixture(scope="session")
+def files(request: pytest.FixtureRequest) -> Any:
+    """The loopback file server downloads fetch from (skips before the engine has landed)."""
+    try:
+        return request.getfixturevalue("file_server")
+    except pytest.FixtureLookupError:
+        pytest.skip("no file_server fixture in this checkout (the engine has not landed)")
