@@ -1,0 +1,191 @@
+"""Through a faulty network the SDK retries what is safe, never repeats what is not.
+
+Every test talks to the session's live server through a `FaultProxy` whose plan is set per test.
+Waits between attempts are a few milliseconds so the suite stays fast, but they are real waits.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+
+from bassa_sdk import (
+    APIConnectionError,
+    APITimeoutError,
+    Bassa,
+    NotFoundError,
+    RateLimitError,
+    ServerError,
+)
+from tests.faults import Fault, FaultProxy, Rule, latency, reset_after, reset_before, status
+from tests.faults import truncate as truncated
+from tests.integration.faults._support import (
+    CURABLE,
+    MAX_ATTEMPTS,
+    PASSWORD,
+    REACHES_SERVER,
+    run_through_fault,
+    unique_link,
+)
+
+pytestmark = pytest.mark.integration
+
+
+def _queue_one(direct: Bassa) -> int:
+    created = direct.downloads.add(unique_link()).id
+    assert isinstance(created, int)
+    return created
+
+
+def _records(direct: Bassa, link: str) -> int:
+    return sum(1 for d in direct.downloads.iter() if d.link == link)
+
+
+@pytest.mark.parametrize("fault", CURABLE.values(), ids=CURABLE.keys())
+def test_idempotent_operations_complete_through_a_fault(
+    fault: Fault,
+    faulty: Bassa,
+    faulty_admin: Bassa,
+    fault_proxy: FaultProxy,
+    direct: Bassa,
+    admin: Bassa,
+    user: str,
+    live_server: Any,
+) -> None:
+    """Each idempotent operation hit by a curable fault on its first attempt still succeeds."""
+    own = _queue_one(direct)
+    victim = f"victim-{secrets.token_hex(4)}"
+    admin.users.add(victim, PASSWORD, f"{victim}@example.org")
+    key = live_server.server_key
+    calls: dict[str, Callable[[], object]] = {
+        "login": lambda: faulty.session.login(user, PASSWORD),
+        "list_own_downloads": lambda: faulty.downloads.list(1),
+        "list_completed_downloads": lambda: faulty.downloads.completed(1),
+        "get_download_status": lambda: faulty.downloads.status(own),
+        "get_queue_status": lambda: faulty.queue.status(),
+        "list_users": lambda: faulty_admin.users.list(),
+        "list_signup_requests": lambda: faulty_admin.users.requests(),
+        "list_blocked_users": lambda: faulty_admin.users.blocked(),
+        "list_heavy_users": lambda: faulty_admin.users.heavy(),
+        "approve_user": lambda: faulty_admin.users.approve(victim),
+        "update_user": lambda: faulty_admin.users.update(victim, email=f"{victim}@example.com"),
+        "block_user": lambda: faulty_admin.users.block(victim),
+        "kill_queue": lambda: faulty_admin.queue.stop(key=key),
+    }
+    if fault.kind not in REACHES_SERVER:
+        calls["unblock_user"] = lambda: faulty_admin.users.unblock(victim)
+        calls["delete_download"] = lambda: faulty.downloads.delete(own)
+        calls["delete_user"] = lambda: faulty_admin.users.delete(victim)
+    run_through_fault(fault_proxy, fault, calls)
+
+
+def test_a_delete_that_reached_the_server_is_reported(
+    faulty: Bassa, fault_proxy: FaultProxy, direct: Bassa
+) -> None:
+    """A DELETE whose answer was lost is retried; the retry finds nothing and says so (404)."""
+    own = _queue_one(direct)
+    fault_proxy.plan(Rule(reset_after(), method="DELETE", times=1))
+    with pytest.raises(NotFoundError):
+        faulty.downloads.delete(own)
+    assert fault_proxy.forwarded("DELETE", f"/api/download/{own}") == 2
+    with pytest.raises(NotFoundError):
+        direct.downloads.status(own)
+
+
+def test_retry_after_is_honoured(faulty: Bassa, fault_proxy: FaultProxy) -> None:
+    """A 503 burst with `Retry-After: 1` delays each retry by a second, then the call succeeds."""
+    fault_proxy.plan(Rule(status(503, retry_after="1"), method="GET", times=2))
+    started = time.monotonic()
+    faulty.queue.status()
+    waited = time.monotonic() - started
+    assert [e.upstream_status for e in fault_proxy.exchanges] == [503, 503, 200]
+    assert 2.0 <= waited < 6.0
+
+
+@pytest.mark.parametrize(
+    ("fault", "error", "forwarded"),
+    [
+        (reset_after(), APIConnectionError, 1),
+        (reset_before(), APIConnectionError, 0),
+        (status(503), ServerError, 0),
+        (truncated(3), APIConnectionError, 1),
+    ],
+    ids=["reset-after", "reset-before", "503", "truncated"],
+)
+def test_add_download_is_never_sent_twice(
+    fault: Fault,
+    error: type[Exception],
+    forwarded: int,
+    faulty: Bassa,
+    fault_proxy: FaultProxy,
+    direct: Bassa,
+) -> None:
+    """Queuing a link is not safe to repeat: one attempt, one error, at most one record."""
+    link = unique_link()
+    fault_proxy.plan(Rule(fault, method="POST", path="^/api/download$", times=None))
+    with pytest.raises(error):
+        faulty.downloads.add(link)
+    assert fault_proxy.arrived == 1
+    assert fault_proxy.forwarded("POST", "/api/download") == forwarded
+    assert _records(direct, link) == forwarded
+
+
+def test_a_slow_add_that_times_out_is_not_repeated(
+    faulty: Bassa, fault_proxy: FaultProxy, direct: Bassa
+) -> None:
+    """A queued link whose answer came too late is one record, and the SDK reports a timeout."""
+    link = unique_link()
+    fault_proxy.plan(Rule(latency(0.6), method="POST", path="^/api/download$", times=None))
+    with pytest.raises(APITimeoutError):
+        faulty.downloads.add(link, timeout=httpx.Timeout(5.0, read=0.2))
+    deadline = time.monotonic() + 5
+    while not fault_proxy.exchanges and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert fault_proxy.arrived == 1
+    assert fault_proxy.forwarded("POST", "/api/download") == 1
+    assert _records(direct, link) == 1
+
+
+@pytest.mark.parametrize(
+    ("fault", "error"),
+    [
+        (status(503), ServerError),
+        (status(429, retry_after="0"), RateLimitError),
+        (reset_before(), APIConnectionError),
+    ],
+    ids=["503", "429", "reset-before"],
+)
+def test_a_spent_budget_raises_the_matching_error(
+    fault: Fault, error: type[Exception], faulty: Bassa, fault_proxy: FaultProxy
+) -> None:
+    """A fault that never clears uses exactly the attempt budget, then raises its error class."""
+    fault_proxy.plan(Rule(fault, times=None))
+    with pytest.raises(error):
+        faulty.downloads.list(1)
+    assert fault_proxy.arrived == MAX_ATTEMPTS
+
+
+def test_a_timeout_on_every_attempt_raises_a_timeout(
+    faulty: Bassa, fault_proxy: FaultProxy
+) -> None:
+    """Latency beyond the read timeout on every attempt ends in `APITimeoutError`."""
+    fault_proxy.plan(Rule(latency(0.5), times=None))
+    with pytest.raises(APITimeoutError):
+        faulty.queue.status(timeout=httpx.Timeout(5.0, read=0.1))
+    assert fault_proxy.arrived == MAX_ATTEMPTS
+
+
+def test_a_long_retry_after_fails_at_once(faulty: Bassa, fault_proxy: FaultProxy) -> None:
+    """A Retry-After beyond the client's cap is not slept through: one attempt, then the error."""
+    fault_proxy.plan(Rule(status(503, retry_after="120"), times=None))
+    started = time.monotonic()
+    with pytest.raises(ServerError) as raised:
+        faulty.queue.status()
+    assert fault_proxy.arrived == 1
+    assert time.monotonic() - started < 2.0
+    assert raised.value.retry_after == 120
