@@ -12,7 +12,8 @@ T = TypeVar("T", bound="NewDownload")
 class NewDownload:
     """
     Attributes:
-        link (str): An http, https or ftp URL (magnet links where the server enables them).
+        link (str): An http, https or ftp URL with a host (magnet links where the server enables them).
+            A server may allow fewer schemes, or refuse private addresses, with a 400.
     """
 
     link: str

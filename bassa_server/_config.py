@@ -1,0 +1,144 @@
+"""The server's configuration: one frozen `Settings`, from command-line options and `BASSA_*`.
+
+Every option has a default that runs a working single-machine server (SQLite and a managed aria2c
+in the data folder); every option can also come from the environment, so containers need no flags.
+Secrets that are not given are generated once and kept in the data folder with mode 0600, so a
+restart keeps tokens valid and the server key stable.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+ENV_PREFIX = "BASSA_"
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 5000
+DEFAULT_DATA_DIR = "./bassa-data"
+DAY = 24 * 60 * 60
+GIB = 1024**3
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Settings:
+    """Everything the server needs to know; build it with `Settings.load()`."""
+
+    host: str = DEFAULT_HOST
+    port: int = DEFAULT_PORT
+    data_dir: Path = Path(DEFAULT_DATA_DIR)
+    database_url: str = ""
+    downloads_dir: Path = Path()
+    zips_dir: Path = Path()
+    secret_key: str = dataclasses.field(default="", repr=False)
+    server_key: str = dataclasses.field(default="", repr=False)
+    admin_user: str = "admin"
+    admin_password: str = dataclasses.field(default="", repr=False)
+    token_ttl_seconds: int = 3600
+    cors_origins: tuple[str, ...] = ()
+    log_level: str = "info"
+    engine: bool = True
+    aria2_url: str = ""
+    aria2_secret: str = dataclasses.field(default="", repr=False)
+    aria2c_path: str = "aria2c"
+    max_concurrent_downloads: int = 3
+    allowed_schemes: tuple[str, ...] = ("http", "https", "ftp")
+    allow_torrents: bool = False
+    block_private_addresses: bool = True
+    max_download_bytes: int = 50 * GIB
+    min_free_bytes: int = GIB // 2
+    quota_bytes: int = 10**12
+    quota_window_seconds: int = 30 * DAY
+    retention_days: int = 0
+    retention_min_rating: int = 3
+    zip_ttl_seconds: int = DAY
+    share_ttl_seconds: int = DAY
+    engine_poll_seconds: float = 1.0
+    max_body_bytes: int = 1024 * 1024
+
+    @classmethod
+    def load(
+        cls,
+        overrides: Mapping[str, Any] | None = None,
+        environ: Mapping[str, str] | None = None,
+    ) -> Settings:
+        """Settings from `overrides` (e.g. parsed options), then `BASSA_*` variables, then defaults.
+
+        Derived paths default into the data folder, which is created; missing secrets are generated
+        and persisted there.
+        """
+        env = os.environ if environ is None else environ
+        given = {k: v for k, v in (overrides or {}).items() if v is not None}
+        values: dict[str, Any] = {}
+        for field in dataclasses.fields(cls):
+            if field.name in given:
+                values[field.name] = _coerce(field, given[field.name])
+            elif (raw := env.get(ENV_PREFIX + field.name.upper())) is not None:
+                values[field.name] = _coerce(field, raw)
+        settings = cls(**values)
+        return settings._with_derived_defaults()
+
+    def _with_derived_defaults(self) -> Settings:
+        data_dir = self.data_dir.expanduser().resolve()
+        data_dir.mkdir(parents=True, exist_ok=True)
+        downloads_dir = (
+            self.downloads_dir if self.downloads_dir != Path() else data_dir / "downloads"
+        )
+        zips_dir = self.zips_dir if self.zips_dir != Path() else data_dir / "zips"
+        for folder in (downloads_dir, zips_dir):
+            folder.mkdir(parents=True, exist_ok=True)
+        return dataclasses.replace(
+            self,
+            data_dir=data_dir,
+            downloads_dir=downloads_dir.resolve(),
+            zips_dir=zips_dir.resolve(),
+            database_url=self.database_url or f"sqlite:///{data_dir / 'bassa.db'}",
+            secret_key=self.secret_key or _persistent_secret(data_dir / "secret_key"),
+            server_key=self.server_key or _persistent_secret(data_dir / "server_key"),
+        )
+
+
+def _coerce(field: dataclasses.Field[Any], raw: Any) -> Any:
+    """Turn a string (or already-typed value) into the field's type; refuse what does not fit."""
+    kind = field.type if isinstance(field.type, str) else getattr(field.type, "__name__", "")
+    if not isinstance(raw, str):
+        return tuple(raw) if kind.startswith("tuple") else raw
+    text = raw.strip()
+    try:
+        if kind == "bool":
+            if text.lower() in {"1", "true", "yes", "on"}:
+                return True
+            if text.lower() in {"0", "false", "no", "off", ""}:
+                return False
+            raise ValueError(text)
+        if kind == "int":
+            return int(text)
+        if kind == "float":
+            return float(text)
+        if kind == "Path":
+            return Path(text)
+        if kind.startswith("tuple"):
+            return tuple(part.strip() for part in text.split(",") if part.strip())
+    except ValueError:
+        name = ENV_PREFIX + field.name.upper()
+        raise ValueError(f"{name}: {raw!r} is not a valid {kind}") from None
+    return text
+
+
+def _persistent_secret(path: Path) -> str:
+    """The secret kept in `path`, created (mode 0600) with 32 random bytes when missing."""
+    try:
+        return path.read_text(encoding="ascii").strip()
+    except FileNotFoundError:
+        pass
+    value = secrets.token_urlsafe(32)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process sharing the data folder made it first
+        return path.read_text(encoding="ascii").strip()
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(value + "\n")
+    return value

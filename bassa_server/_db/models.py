@@ -1,0 +1,122 @@
+"""The tables of a Bassa server, as SQLAlchemy 2 typed models.
+
+The shape follows the original Bassa schema where clients can see it (`user_name`, `link`,
+`status`, `gid`, …) and fixes what it got wrong: sizes are BIGINT byte counts, passwords are argon2
+hashes, deleting or renaming a user cascades instead of failing, and the engine's bookkeeping
+(progress, claims, errors) lives beside each download so every API replica sees the same state.
+Changing a table means a new Alembic revision in `migrations/versions/`.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, SmallInteger, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# SQLite only auto-increments an INTEGER PRIMARY KEY; BIGINT elsewhere.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+QUEUED, STARTED, DELETED, COMPLETED, ERROR = 0, 1, 2, 3, 4
+STATUS_NAMES = {
+    QUEUED: "queued",
+    STARTED: "started",
+    DELETED: "deleted",
+    COMPLETED: "completed",
+    ERROR: "error",
+}
+QUEUE_RUNNING, QUEUE_PAUSED = "running", "paused"
+JOB_RUNNING, JOB_DONE, JOB_ERROR = "running", "done", "error"
+
+
+class Base(DeclarativeBase):
+    """The declarative base of every Bassa table."""
+
+
+class User(Base):
+    """An account; level 0 is an admin."""
+
+    __tablename__ = "users"
+
+    user_name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    auth: Mapped[int] = mapped_column(Integer, default=1)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    approved: Mapped[bool] = mapped_column(Boolean, default=False)
+    blocked: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class Download(Base):
+    """A queued link and what the engine has learned about it."""
+
+    __tablename__ = "downloads"
+    __table_args__ = (
+        Index("ix_downloads_owner", "user_name", "added_time", "id"),
+        Index("ix_downloads_status_completed", "status", "completed_time", "id"),
+        Index("ix_downloads_status_added", "status", "added_time", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    link: Mapped[str] = mapped_column(Text)
+    user_name: Mapped[str] = mapped_column(
+        String(64), ForeignKey("users.user_name", ondelete="CASCADE", onupdate="CASCADE")
+    )
+    download_name: Mapped[str] = mapped_column(String(1024), default="")
+    added_time: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[int] = mapped_column(SmallInteger, default=QUEUED)
+    rating: Mapped[int] = mapped_column(SmallInteger, default=0)
+    gid: Mapped[str | None] = mapped_column(String(16), unique=True, default=None)
+    completed_time: Mapped[int] = mapped_column(BigInteger, default=0)
+    size: Mapped[int] = mapped_column(BigInteger, default=0)
+    path: Mapped[str | None] = mapped_column(Text, default=None)
+    error: Mapped[str | None] = mapped_column(Text, default=None)
+    completed_length: Mapped[int] = mapped_column(BigInteger, default=0)
+    download_speed: Mapped[int] = mapped_column(BigInteger, default=0)
+    started_time: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    claimed_by: Mapped[str | None] = mapped_column(String(64), default=None)
+    heartbeat_time: Mapped[int | None] = mapped_column(BigInteger, default=None)
+
+
+class Rating(Base):
+    """One user's rating of one download."""
+
+    __tablename__ = "ratings"
+
+    user_name: Mapped[str] = mapped_column(
+        String(64),
+        ForeignKey("users.user_name", ondelete="CASCADE", onupdate="CASCADE"),
+        primary_key=True,
+    )
+    download_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("downloads.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    rate: Mapped[int] = mapped_column(SmallInteger)
+
+
+class CompressionJob(Base):
+    """A zip of several completed downloads, built in the background."""
+
+    __tablename__ = "compression_jobs"
+
+    process_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    gids: Mapped[str] = mapped_column(Text)
+    user_name: Mapped[str | None] = mapped_column(
+        String(64),
+        ForeignKey("users.user_name", ondelete="SET NULL", onupdate="CASCADE"),
+        default=None,
+    )
+    status: Mapped[str] = mapped_column(String(16), default=JOB_RUNNING)
+    progress: Mapped[int] = mapped_column(SmallInteger, default=0)
+    error: Mapped[str | None] = mapped_column(Text, default=None)
+    created_time: Mapped[int] = mapped_column(BigInteger)
+    completed_time: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    size: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class QueueState(Base):
+    """The one row that says whether the queue runs; shared by every replica."""
+
+    __tablename__ = "queue_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    state: Mapped[str] = mapped_column(String(16), default=QUEUE_PAUSED)
+    updated_time: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -1,0 +1,164 @@
+"""Download records: queue, delete, rate, list, and one download's progress."""
+
+from __future__ import annotations
+
+import shutil
+
+import anyio.to_thread
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+from starlette.responses import Response
+
+from bassa_server._db.models import COMPLETED, ERROR, QUEUED, Download, Rating
+from bassa_server._handlers._common import (
+    PAGE_SIZE,
+    SUCCESS,
+    download_json,
+    page_offset,
+    reply,
+    services,
+)
+from bassa_server._links import check_link, download_name
+from bassa_server._openapi import ApiError, Call, HandlerSet
+from bassa_server._security import NOT_AUTHORIZED, SessionUser, session_user
+
+handlers = HandlerSet()
+NOT_FOUND = "download not found"
+DELETABLE = (QUEUED, ERROR)
+
+
+@handlers.operation("list_own_downloads")
+async def list_own_downloads(call: Call) -> Response:
+    """The caller's downloads, oldest first, 15 a page."""
+    user = session_user(call)
+    query = (
+        select(Download)
+        .where(Download.user_name == user.user_name)
+        .order_by(Download.added_time, Download.id)
+        .offset(page_offset(call.params["page"]))
+        .limit(PAGE_SIZE)
+    )
+    rows = await services(call).run_db(lambda session: list(session.scalars(query)))
+    return reply([download_json(row) for row in rows])
+
+
+@handlers.operation("list_completed_downloads")
+async def list_completed_downloads(call: Call) -> Response:
+    """Every user's completed downloads, newest first, 15 a page."""
+    query = (
+        select(Download)
+        .where(Download.status == COMPLETED)
+        .order_by(Download.completed_time.desc(), Download.id.desc())
+        .offset(page_offset(call.params["page"]))
+        .limit(PAGE_SIZE)
+    )
+    rows = await services(call).run_db(lambda session: list(session.scalars(query)))
+    return reply([download_json(row) for row in rows])
+
+
+@handlers.operation("add_download")
+async def add_download(call: Call) -> Response:
+    """Queue a link after the scheme, address, quota and free-space checks."""
+    svc = services(call)
+    settings = svc.settings
+    user = session_user(call)
+    link: str = call.body["link"]
+    await check_link(link, settings)
+    free = (await anyio.to_thread.run_sync(shutil.disk_usage, settings.downloads_dir)).free
+    if free < settings.min_free_bytes:
+        raise ApiError(507, "the downloads volume is too full")
+    now = svc.now()
+
+    def queue(session: Session) -> int:
+        used = session.scalar(
+            select(func.coalesce(func.sum(Download.size), 0)).where(
+                Download.user_name == user.user_name,
+                Download.added_time > now - settings.quota_window_seconds,
+            )
+        )
+        if int(used or 0) >= settings.quota_bytes:
+            raise ApiError(400, "quota exceeded", extra={"quota": "exceeded"})
+        row = Download(
+            link=link,
+            user_name=user.user_name,
+            download_name=download_name(link),
+            added_time=now,
+            status=QUEUED,
+        )
+        session.add(row)
+        session.flush()
+        return row.id
+
+    download_id = await svc.run_db(queue)
+    return reply({**SUCCESS, "id": download_id})
+
+
+@handlers.operation("delete_download")
+async def delete_download(call: Call) -> Response:
+    """Delete one's own (or, as an admin, anyone's) queued or failed download."""
+    user = session_user(call)
+    download_id = call.params["id"]
+
+    def remove(session: Session) -> None:
+        _owned(session, download_id, user)
+        removed = session.execute(
+            delete(Download).where(Download.id == download_id, Download.status.in_(DELETABLE))
+        )
+        if getattr(removed, "rowcount", 0) == 0:
+            raise ApiError(409, "the download has started; it cannot be deleted")
+
+    await services(call).run_db(remove)
+    return reply(SUCCESS)
+
+
+@handlers.operation("rate_download")
+async def rate_download(call: Call) -> Response:
+    """Set the caller's rating and recompute the download's rounded average."""
+    user = session_user(call)
+    download_id = call.params["id"]
+    rate: int = call.body["rate"]
+
+    def rate_it(session: Session) -> int:
+        if session.get(Download, download_id) is None:
+            raise ApiError(404, NOT_FOUND)
+        existing = session.get(Rating, (user.user_name, download_id))
+        if existing is None:
+            session.add(Rating(user_name=user.user_name, download_id=download_id, rate=rate))
+        else:
+            existing.rate = rate
+        session.flush()
+        average = session.scalar(
+            select(func.avg(Rating.rate)).where(Rating.download_id == download_id)
+        )
+        rating = int(float(average or 0) + 0.5)
+        session.execute(update(Download).where(Download.id == download_id).values(rating=rating))
+        return rating
+
+    rating = await services(call).run_db(rate_it)
+    return reply({**SUCCESS, "rating": rating})
+
+
+@handlers.operation("get_download_status")
+async def get_download_status(call: Call) -> Response:
+    """One download's status and progress, as the engine last reported it."""
+    user = session_user(call)
+    row = await services(call).run_db(lambda session: _owned(session, call.params["id"], user))
+    return reply(
+        {
+            "id": row.id,
+            "status": row.status,
+            "completed_length": row.completed_length,
+            "total_length": row.size,
+            "download_speed": row.download_speed,
+            "error": row.error,
+        }
+    )
+
+
+def _owned(session: Session, download_id: int, user: SessionUser) -> Download:
+    row = session.get(Download, download_id)
+    if row is None:
+        raise ApiError(404, NOT_FOUND)
+    if row.user_name != user.user_name and not user.is_admin:
+        raise ApiError(403, NOT_AUTHORIZED)
+    return row

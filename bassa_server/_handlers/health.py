@@ -1,0 +1,40 @@
+"""Liveness and readiness probes."""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+from starlette.responses import Response
+
+from bassa_server._handlers._common import reply, services
+from bassa_server._openapi import Call, HandlerSet
+
+handlers = HandlerSet()
+
+
+@handlers.operation("get_liveness")
+async def get_liveness(call: Call) -> Response:
+    """The process answers."""
+    return reply({"status": "ok"})
+
+
+@handlers.operation("get_readiness")
+async def get_readiness(call: Call) -> Response:
+    """Ready when the database answers and every background service reports ok."""
+    svc = services(call)
+    checks: dict[str, str] = {}
+    try:
+        await svc.run_db(lambda session: _ping(session))
+        checks["database"] = "ok"
+    except Exception as exc:  # any driver error means "not ready", reported by type only
+        checks["database"] = f"unreachable ({type(exc).__name__})"
+    for service in svc.lifespan_services:
+        checks.update(service.health())
+    ready = all(value == "ok" for value in checks.values())
+    return reply(
+        {"status": "ready" if ready else "unready", "checks": checks}, 200 if ready else 503
+    )
+
+
+def _ping(session: Session) -> None:
+    session.execute(text("SELECT 1"))

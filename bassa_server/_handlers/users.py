@@ -1,0 +1,181 @@
+"""User administration (admins only; the security hook refuses everybody else)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import anyio.to_thread
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from starlette.responses import Response
+
+from bassa_server._auth import hash_password
+from bassa_server._db.models import COMPLETED, DELETED, Download, User
+from bassa_server._handlers._common import SUCCESS, reply, services
+from bassa_server._handlers.auth import create_user, ensure_free
+from bassa_server._openapi import ApiError, Call, HandlerSet
+from bassa_server._security import session_user
+
+handlers = HandlerSet()
+HEAVY_USERS = 10
+HEAVY_WINDOW_SECONDS = 30 * 24 * 60 * 60
+NOT_FOUND = "user not found"
+
+
+def _summary(user: User) -> dict[str, Any]:
+    return {
+        "user_name": user.user_name,
+        "auth": user.auth,
+        "email": user.email,
+        "approved": user.approved,
+        "blocked": user.blocked,
+    }
+
+
+@handlers.operation("list_users")
+async def list_users(call: Call) -> Response:
+    """Every user that is not blocked, by name."""
+    query = select(User).where(User.blocked.is_(False)).order_by(User.user_name)
+    users = await services(call).run_db(lambda session: list(session.scalars(query)))
+    return reply([_summary(user) for user in users])
+
+
+@handlers.operation("list_blocked_users")
+async def list_blocked_users(call: Call) -> Response:
+    """Every blocked user, by name."""
+    query = select(User).where(User.blocked.is_(True)).order_by(User.user_name)
+    users = await services(call).run_db(lambda session: list(session.scalars(query)))
+    return reply([_summary(user) for user in users])
+
+
+@handlers.operation("list_signup_requests")
+async def list_signup_requests(call: Call) -> Response:
+    """Every user waiting for approval, by name."""
+    query = select(User.user_name, User.email).where(User.approved.is_(False))
+    rows = await services(call).run_db(
+        lambda session: list(session.execute(query.order_by(User.user_name)))
+    )
+    return reply([{"user_name": name, "email": email} for name, email in rows])
+
+
+@handlers.operation("list_heavy_users")
+async def list_heavy_users(call: Call) -> Response:
+    """The ten users with the most bytes completed in the last 30 days."""
+    svc = services(call)
+    total = func.sum(Download.size).label("total")
+    query = (
+        select(Download.user_name, total)
+        .where(
+            Download.status.in_((COMPLETED, DELETED)),
+            Download.completed_time > svc.now() - HEAVY_WINDOW_SECONDS,
+        )
+        .group_by(Download.user_name)
+        .order_by(total.desc(), Download.user_name)
+        .limit(HEAVY_USERS)
+    )
+    rows = await svc.run_db(lambda session: list(session.execute(query)))
+    return reply([{"user_name": name, "size": int(size or 0)} for name, size in rows])
+
+
+@handlers.operation("add_user")
+async def add_user(call: Call) -> Response:
+    """Create an approved user with the given level."""
+    svc = services(call)
+    body = call.body
+    password_hash = await anyio.to_thread.run_sync(hash_password, body["password"])
+
+    def create(session: Session) -> None:
+        ensure_free(session, body["user_name"], body["email"])
+        session.add(
+            User(
+                user_name=body["user_name"],
+                password_hash=password_hash,
+                auth=body["auth"],
+                email=body["email"],
+                approved=True,
+                blocked=False,
+                created_at=svc.now(),
+            )
+        )
+
+    await create_user(call, create)
+    return reply(SUCCESS)
+
+
+@handlers.operation("update_user")
+async def update_user(call: Call) -> Response:
+    """Change the given fields; a rename moves the user's downloads and ends their sessions."""
+    svc = services(call)
+    name = call.params["username"]
+    changes: dict[str, Any] = {
+        key: call.body[key] for key in ("user_name", "auth", "email") if key in call.body
+    }
+    if "password" in call.body:
+        changes["password_hash"] = await anyio.to_thread.run_sync(
+            hash_password, call.body["password"]
+        )
+
+    def change(session: Session) -> None:
+        _require_user(session, name)
+        ensure_free(session, changes.get("user_name"), changes.get("email"), other_than=name)
+        session.execute(update(User).where(User.user_name == name).values(**changes))
+
+    try:
+        await svc.run_db(change)
+    except IntegrityError:
+        raise ApiError(409, "username or email taken") from None
+    return reply(SUCCESS)
+
+
+@handlers.operation("delete_user")
+async def delete_user(call: Call) -> Response:
+    """Delete a user with their downloads and ratings (never the caller's own account)."""
+    name = call.params["username"]
+    if name == session_user(call).user_name:
+        raise ApiError(409, "an admin cannot delete their own account")
+
+    def remove(session: Session) -> None:
+        _require_user(session, name)
+        session.execute(delete(User).where(User.user_name == name))
+
+    await services(call).run_db(remove)
+    return reply(SUCCESS)
+
+
+@handlers.operation("approve_user")
+async def approve_user(call: Call) -> Response:
+    """Let the user sign in."""
+    await _set_flag(call, approved=True)
+    return reply(SUCCESS)
+
+
+@handlers.operation("block_user")
+async def block_user(call: Call) -> Response:
+    """Stop the user signing in and end their sessions (never the caller's own account)."""
+    if call.params["username"] == session_user(call).user_name:
+        raise ApiError(409, "an admin cannot block their own account")
+    await _set_flag(call, blocked=True)
+    return reply(SUCCESS)
+
+
+@handlers.operation("unblock_user")
+async def unblock_user(call: Call) -> Response:
+    """Let a blocked user sign in again."""
+    await _set_flag(call, blocked=False)
+    return reply(SUCCESS)
+
+
+async def _set_flag(call: Call, **values: bool) -> None:
+    name = call.params["username"]
+
+    def change(session: Session) -> None:
+        _require_user(session, name)
+        session.execute(update(User).where(User.user_name == name).values(**values))
+
+    await services(call).run_db(change)
+
+
+def _require_user(session: Session, name: str) -> None:
+    if session.get(User, name) is None:
+        raise ApiError(404, NOT_FOUND)

@@ -1,0 +1,153 @@
+"""The API's Prometheus metrics (the catalogue in docs/server.md) and the `/metrics` endpoint.
+
+Every app has its own registry, so several apps in one process (tests) never share counters. Route
+labels are the spec's path templates (a bounded set), never raw paths; unmatched requests are
+`other`. Database-derived gauges are read at scrape time by a collector.
+"""
+
+from __future__ import annotations
+
+import logging
+import platform
+import time
+from collections.abc import Iterator
+
+import anyio.to_thread
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.gc_collector import GCCollector
+from prometheus_client.platform_collector import PlatformCollector
+from prometheus_client.process_collector import ProcessCollector
+from prometheus_client.registry import Collector
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from bassa_server._db.models import User
+
+access_log = logging.getLogger("bassa_server.access")
+LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
+OTHER_ROUTE = "other"
+
+
+class ApiMetrics:
+    """The API metrics of one app, registered in its own registry."""
+
+    def __init__(self, registry: CollectorRegistry, version: str) -> None:
+        self.registry = registry
+        self.requests = Counter(
+            "bassa_http_requests",
+            "HTTP requests answered.",
+            ["method", "route", "status"],
+            registry=registry,
+        )
+        self.duration = Histogram(
+            "bassa_http_request_duration_seconds",
+            "Time to answer an HTTP request.",
+            ["method", "route"],
+            buckets=LATENCY_BUCKETS,
+            registry=registry,
+        )
+        self.in_flight = Gauge(
+            "bassa_http_requests_in_flight", "HTTP requests being handled.", registry=registry
+        )
+        build = Gauge(
+            "bassa_build_info",
+            "The server's version.",
+            ["version", "python_version"],
+            registry=registry,
+        )
+        build.labels(version=version, python_version=platform.python_version()).set(1)
+        ProcessCollector(registry=registry)
+        PlatformCollector(registry=registry)
+        GCCollector(registry=registry)
+
+
+class DatabaseCollector(Collector):
+    """`bassa_database_up` and `bassa_users`, read from the database at each scrape."""
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self._sessions = sessions
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        """Ping the database and count the accounts by state."""
+        up = GaugeMetricFamily("bassa_database_up", "1 if the last database ping succeeded.")
+        users = GaugeMetricFamily("bassa_users", "Accounts by state.", labels=["state"])
+        try:
+            with self._sessions() as session:
+                blocked, pending, approved = session.execute(
+                    select(
+                        func.count(case((User.blocked.is_(True), 1))),
+                        func.count(case((User.blocked.is_(False) & User.approved.is_(False), 1))),
+                        func.count(case((User.blocked.is_(False) & User.approved.is_(True), 1))),
+                    )
+                ).one()
+        except Exception:  # any driver failure means "down"
+            up.add_metric([], 0)
+            yield up
+            return
+        up.add_metric([], 1)
+        for state, count in (("approved", approved), ("pending", pending), ("blocked", blocked)):
+            users.add_metric([state], count)
+        yield up
+        yield users
+
+
+class MetricsMiddleware:
+    """Count, time and track in-flight requests by method, route template and status."""
+
+    def __init__(self, app: ASGIApp, metrics: ApiMetrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Measure one HTTP request."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        status = 500
+        started = time.perf_counter()
+
+        async def send_and_note(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        self.metrics.in_flight.inc()
+        try:
+            await self.app(scope, receive, send_and_note)
+        finally:
+            self.metrics.in_flight.dec()
+            route = getattr(scope.get("route"), "path", OTHER_ROUTE)
+            method = scope["method"].upper()
+            self.metrics.requests.labels(method, route, str(status)).inc()
+            elapsed = time.perf_counter() - started
+            self.metrics.duration.labels(method, route).observe(elapsed)
+            if access_log.isEnabledFor(logging.INFO):
+                access_log.info(
+                    "request",
+                    extra={
+                        "method": method,
+                        "path": scope["path"],
+                        "route": route,
+                        "status": status,
+                        "ms": round(elapsed * 1000, 2),
+                    },
+                )
+
+
+async def metrics_endpoint(request: Request) -> Response:
+    """The registry in the Prometheus text format (collected off the event loop)."""
+    registry = request.app.state.services.registry
+    body = await anyio.to_thread.run_sync(generate_latest, registry)
+    return Response(body, media_type=CONTENT_TYPE_LATEST)

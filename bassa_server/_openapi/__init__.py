@@ -1,0 +1,43 @@
+"""A small generic binding of OpenAPI 3.1 operations to Starlette handlers.
+
+It knows OpenAPI, never the application: it loads a spec shipped in a package, compiles every
+parameter and body schema once (Draft 2020-12, jsonschema-rs), runs apiKey security through a hook
+the application provides, validates, and renders every refusal as JSON `{"error": "..."}`.
+"""
+
+from bassa_server._openapi._binding import (
+    Authenticate,
+    Call,
+    Credential,
+    Finish,
+    Handler,
+    HandlerSet,
+    build_routes,
+)
+from bassa_server._openapi._errors import ApiError, error_response
+from bassa_server._openapi._spec import (
+    Operation,
+    SecurityScheme,
+    SpecError,
+    inline_refs,
+    load_document,
+    read_operations,
+)
+
+__all__ = [
+    "ApiError",
+    "Authenticate",
+    "Call",
+    "Credential",
+    "Finish",
+    "Handler",
+    "HandlerSet",
+    "Operation",
+    "SecurityScheme",
+    "SpecError",
+    "build_routes",
+    "error_response",
+    "inline_refs",
+    "load_document",
+    "read_operations",
+]

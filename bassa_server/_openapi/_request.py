@@ -1,0 +1,127 @@
+"""Turn a raw request into validated parameters and body, or a 4xx `ApiError`.
+
+Parameters arrive as strings; they are coerced to the type their schema names (so `page=2` is the
+integer 2 and `page=abc` fails validation with a 400, not a routing 404) and validated with the
+compiled schema. JSON bodies are parsed whatever the Content-Type says, as the legacy UIs label
+JSON as form data; their size is capped before they are read whole.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import parse_qsl
+
+import jsonschema_rs
+from starlette.requests import Request
+
+from bassa_server._openapi._errors import ApiError
+from bassa_server._openapi._spec import Body, Operation, Parameter
+
+_INTEGER = re.compile(r"-?[0-9]+")
+_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?")
+
+
+def first_error(validator: jsonschema_rs.Validator, instance: Any, where: str) -> str | None:
+    """The first validation failure of `instance` as `where[/path]: message`, or None."""
+    for error in validator.iter_errors(instance):
+        path = "/".join(str(part) for part in error.instance_path)
+        return f"{where}/{path}: {error.message}" if path else f"{where}: {error.message}"
+    return None
+
+
+def coerce(value: str, schema: Mapping[str, Any]) -> Any:
+    """`value` as the JSON type the schema asks for, when it parses as one; else unchanged."""
+    kind = schema.get("type")
+    kinds = set(kind) if isinstance(kind, list) else {kind}
+    if "integer" in kinds and _INTEGER.fullmatch(value):
+        return int(value)
+    if "number" in kinds and _NUMBER.fullmatch(value):
+        return float(value) if any(c in value for c in ".eE") else int(value)
+    if "boolean" in kinds and value in ("true", "false"):
+        return value == "true"
+    if "null" in kinds and value == "null" and "string" not in kinds:
+        return None
+    return value
+
+
+def read_parameters(operation: Operation, request: Request) -> dict[str, Any]:
+    """The operation's parameters from the request, coerced and validated (by name)."""
+    values: dict[str, Any] = {}
+    for parameter in operation.parameters:
+        raw = _raw_parameter(parameter, request)
+        if raw is None:
+            if parameter.required:
+                raise ApiError(400, f"{parameter.name}: required {parameter.location} parameter")
+            continue
+        value = coerce(raw, parameter.schema)
+        if (message := first_error(parameter.validator, value, parameter.name)) is not None:
+            raise ApiError(400, message)
+        values[parameter.name] = value
+    return values
+
+
+def _raw_parameter(parameter: Parameter, request: Request) -> str | None:
+    if parameter.location == "path":
+        value = request.path_params.get(parameter.name)
+        return None if value is None else str(value)
+    if parameter.location == "query":
+        return request.query_params.get(parameter.name)
+    return request.headers.get(parameter.name)
+
+
+async def read_body(body: Body, request: Request, max_bytes: int) -> Any:
+    """The validated body: a JSON value, or a form as a dict of strings; None when absent."""
+    raw = await _read_capped(request, max_bytes)
+    value: Any
+    if not raw.strip():
+        value = None
+    elif body.kind == "form":
+        value = await _parse_form(request, raw)
+    else:
+        try:
+            value = json.loads(raw)
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+            raise ApiError(400, "body: not valid JSON") from None
+    if value is None:
+        if body.required:
+            raise ApiError(400, "body: a request body is required")
+        return None
+    if (message := first_error(body.validator, value, "body")) is not None:
+        raise ApiError(400, message)
+    return value
+
+
+async def _read_capped(request: Request, max_bytes: int) -> bytes:
+    too_large = ApiError(413, f"request body larger than {max_bytes} bytes")
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > max_bytes:
+        raise too_large
+    chunks = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > max_bytes:
+            raise too_large
+        chunks.append(chunk)
+    data = b"".join(chunks)
+    # later readers (a multipart parser) reuse the bytes instead of the consumed stream
+    request._body = data
+    return data
+
+
+async def _parse_form(request: Request, raw: bytes) -> dict[str, str]:
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith("multipart/form-data"):
+        try:
+            async with request.form() as form:
+                return {key: value for key, value in form.items() if isinstance(value, str)}
+        except Exception:  # python-multipart raises several types for broken bodies
+            raise ApiError(400, "body: not a valid multipart form") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ApiError(400, "body: not valid UTF-8") from None
+    return dict(parse_qsl(text, keep_blank_values=True))
