@@ -41,9 +41,9 @@ def tool(name: str) -> str:
 
 
 def run(
-    *args: str, cwd: Path | None = None, timeout: float = 60
+    *args: str, cwd: Path | None = None, stdin: str | None = None, timeout: float = 60
 ) -> subprocess.CompletedProcess[str]:
-    """Run a command and return its result without raising on a non-zero exit."""
+    """Run a command (with `stdin` as its input) and return its result, whatever its exit."""
     return subprocess.run(
-        args, capture_output=True, text=True, cwd=cwd, timeout=timeout, check=False
+        args, input=stdin, capture_output=True, text=True, cwd=cwd, timeout=timeout, check=False
     )
