@@ -4,7 +4,7 @@ units, and valid PromQL in every target."""
 
 from __future__ import annotations
 
-import importlib.util
+import importlib
 import json
 import sys
 from types import ModuleType
@@ -17,14 +17,11 @@ from tests.monitoring._tools import DASHBOARDS_DIR, MONITORING, run, tool
 
 
 def _builder() -> ModuleType:
-    path = MONITORING / "grafana" / "build_dashboards.py"
-    spec = importlib.util.spec_from_file_location("build_dashboards", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    # dataclasses resolve their module through sys.modules
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    """build_dashboards.py, imported the way it runs: with its folder on sys.path."""
+    folder = str(MONITORING / "grafana")
+    if folder not in sys.path:
+        sys.path.insert(0, folder)
+    return importlib.import_module("build_dashboards")
 
 
 BUILDER = _builder()
