@@ -1,0 +1,129 @@
+"""The Bassa SDK: typed, resilient clients for the Bassa download queue.
+
+    from bassa_sdk import Bassa
+
+    with Bassa() as bassa:                      # BASSA_URL names the server
+        bassa.session.login("alice", "correct-horse-battery")
+        created = bassa.downloads.add("https://example.org/report.pdf")
+
+Everything public is importable from here; modules starting with `_` are private.
+"""
+
+from __future__ import annotations
+
+from bassa_api_client.models import (
+    CompressionJob,
+    Download,
+    DownloadCreated,
+    DownloadProgress,
+    HeavyUser,
+    LoginResult,
+    QueueChange,
+    QueueStatus,
+    RatingResult,
+    ShareLink,
+    SignupRequest,
+    UserSummary,
+)
+from bassa_sdk._client import AsyncBassa, Bassa, DefaultAsyncHttpxClient, DefaultHttpxClient
+from bassa_sdk._config import (
+    DEFAULT_CHUNK_SIZE,
+    DEFAULT_CONNECTION_LIMITS,
+    DEFAULT_MAX_ATTEMPTS,
+    DEFAULT_POLL_INTERVAL,
+    DEFAULT_RETRY_DEADLINE,
+    DEFAULT_TIMEOUT,
+    DEFAULT_WAIT_INITIAL,
+    DEFAULT_WAIT_MAX,
+    DEFAULT_WAIT_TIMEOUT,
+    MAX_RETRY_AFTER,
+    ClientOptions,
+    RateLimit,
+)
+from bassa_sdk._errors import (
+    APIConnectionError,
+    APIStatusError,
+    APITimeoutError,
+    AuthenticationError,
+    BadRequestError,
+    BassaError,
+    ConflictError,
+    DownloadFailedError,
+    InsufficientStorageError,
+    NotFoundError,
+    PermissionDeniedError,
+    QuotaExceededError,
+    RateLimitError,
+    ResponseValidationError,
+    ServerError,
+    TokenError,
+    UnsupportedOperationError,
+    WaitTimeoutError,
+)
+from bassa_sdk._files import FetchedFile, ProgressCallback
+from bassa_sdk._resources.downloads import AsyncDownloads, Downloads
+from bassa_sdk._resources.files import AsyncFiles, Files
+from bassa_sdk._resources.queue import AsyncQueue, Queue
+from bassa_sdk._resources.session import AsyncSession, Session
+from bassa_sdk._resources.users import AsyncUsers, Users
+
+__all__ = [
+    "DEFAULT_CHUNK_SIZE",
+    "DEFAULT_CONNECTION_LIMITS",
+    "DEFAULT_MAX_ATTEMPTS",
+    "DEFAULT_POLL_INTERVAL",
+    "DEFAULT_RETRY_DEADLINE",
+    "DEFAULT_TIMEOUT",
+    "DEFAULT_WAIT_INITIAL",
+    "DEFAULT_WAIT_MAX",
+    "DEFAULT_WAIT_TIMEOUT",
+    "MAX_RETRY_AFTER",
+    "APIConnectionError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AsyncBassa",
+    "AsyncDownloads",
+    "AsyncFiles",
+    "AsyncQueue",
+    "AsyncSession",
+    "AsyncUsers",
+    "AuthenticationError",
+    "BadRequestError",
+    "Bassa",
+    "BassaError",
+    "ClientOptions",
+    "CompressionJob",
+    "ConflictError",
+    "DefaultAsyncHttpxClient",
+    "DefaultHttpxClient",
+    "Download",
+    "DownloadCreated",
+    "DownloadFailedError",
+    "DownloadProgress",
+    "Downloads",
+    "FetchedFile",
+    "Files",
+    "HeavyUser",
+    "InsufficientStorageError",
+    "LoginResult",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "ProgressCallback",
+    "Queue",
+    "QueueChange",
+    "QueueStatus",
+    "QuotaExceededError",
+    "RateLimit",
+    "RateLimitError",
+    "RatingResult",
+    "ResponseValidationError",
+    "ServerError",
+    "Session",
+    "ShareLink",
+    "SignupRequest",
+    "TokenError",
+    "UnsupportedOperationError",
+    "UserSummary",
+    "Users",
+    "WaitTimeoutError",
+]

@@ -28,7 +28,11 @@ def first_error(validator: jsonschema_rs.Validator, instance: Any, where: str) -
     """The first validation failure of `instance` as `where[/path]: message`, or None."""
     for error in validator.iter_errors(instance):
         path = "/".join(str(part) for part in error.instance_path)
-        return f"{where}/{path}: {error.message}" if path else f"{where}: {error.message}"
+        message = error.message
+        if isinstance(error.kind, jsonschema_rs.ValidationErrorKind.Pattern):
+            # the regex means nothing to a user and the value may be long: say what is wrong
+            message = "not in the expected format"
+        return f"{where}/{path}: {message}" if path else f"{where}: {message}"
     return None
 
 

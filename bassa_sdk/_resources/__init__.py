@@ -1,0 +1,1 @@
+"""The clients' resources (session, users, downloads, queue, files), one module each."""

@@ -1,0 +1,75 @@
+"""What every resource shares: reading a generated response, and checking arguments before I/O.
+
+Each resource module holds one `_Calls` class that validates arguments and builds `Call`s, and
+two thin subclasses, one for `Bassa` and one for `AsyncBassa`, that run them; so the sync and
+async clients cannot drift apart in what they send.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from bassa_api_client.types import Response
+from bassa_sdk._errors import ResponseValidationError
+
+__all__ = ["expect", "expect_list", "non_empty", "positive_id", "returns_none"]
+
+M = TypeVar("M")
+
+
+def expect(model: type[M]) -> Callable[[Response[Any]], M]:
+    """A reader that returns the parsed body, checking it is a `model`."""
+
+    def read(response: Response[Any]) -> M:
+        parsed = response.parsed
+        if not isinstance(parsed, model):
+            raise ResponseValidationError(
+                f"expected {model.__name__} in a {int(response.status_code)} response, "
+                f"got {type(parsed).__name__}"
+            )
+        return parsed
+
+    return read
+
+
+def expect_list(model: type[M]) -> Callable[[Response[Any]], list[M]]:
+    """A reader that returns the parsed list, checking every item is a `model`."""
+
+    def read(response: Response[Any]) -> list[M]:
+        parsed = response.parsed
+        if not isinstance(parsed, list) or not all(isinstance(item, model) for item in parsed):
+            raise ResponseValidationError(
+                f"expected a list of {model.__name__} in a {int(response.status_code)} response"
+            )
+        return parsed
+
+    return read
+
+
+def returns_none(model: type[Any]) -> Callable[[Response[Any]], None]:
+    """A reader that checks the body is a `model` and returns nothing (for `{"status": ...}`)."""
+    check = expect(model)
+
+    def read(response: Response[Any]) -> None:
+        check(response)
+
+    return read
+
+
+def positive_id(value: int, name: str = "download_id") -> int:
+    """An id the spec accepts (an integer of at least 1), or ValueError."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name} must be an int, not {type(value).__name__}")
+    if value < 1:
+        raise ValueError(f"{name} must be at least 1: {value}")
+    return value
+
+
+def non_empty(value: str, name: str) -> str:
+    """A non-empty string, or ValueError."""
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a str, not {type(value).__name__}")
+    if not value:
+        raise ValueError(f"{name} must not be empty")
+    return value

@@ -1,0 +1,220 @@
+"""Fetching finished files and zips, streamed to disk, and building and sharing zips."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import time
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, BinaryIO
+
+from bassa_api_client.api.files import compress, create_share_link, get_compression_progress
+from bassa_api_client.models import CompressionJob, CompressRequest, ShareLink, ShareRequest
+from bassa_api_client.types import UNSET
+from bassa_sdk._config import DEFAULT_CHUNK_SIZE, DEFAULT_POLL_INTERVAL, DEFAULT_WAIT_TIMEOUT
+from bassa_sdk._errors import DownloadFailedError, WaitTimeoutError
+from bassa_sdk._files import FetchedFile, ProgressCallback, Transfer
+from bassa_sdk._resources._base import expect, positive_id
+from bassa_sdk._transport import Call
+
+if TYPE_CHECKING:
+    from bassa_sdk._client import AsyncBassa, Bassa, Timeout
+
+__all__ = ["AsyncFiles", "Files"]
+
+Destination = str | os.PathLike[str] | BinaryIO
+_GID = re.compile(r"[0-9a-f]{16}")
+_PROCESS_ID = re.compile(r"[0-9a-f]{1,64}")
+
+
+def _process_id(value: str) -> str:
+    if not isinstance(value, str) or not _PROCESS_ID.fullmatch(value):
+        raise ValueError(f"a zip job id is 1 to 64 lowercase hex digits: {value!r}")
+    return value
+
+
+def _chunk_size(value: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"chunk_size must be a positive int: {value!r}")
+    return value
+
+
+def _zip_ready(job: CompressionJob) -> bool:
+    """True when the zip can be fetched; raises when the job failed."""
+    if job.status == "error":
+        reason = job.error if isinstance(job.error, str) else None
+        raise DownloadFailedError(f"zip job {job.process_id}", reason)
+    return job.progress == 1 or job.status == "done"
+
+
+class _Calls:
+    def _zip(self, gids: Sequence[str]) -> Call[CompressionJob]:
+        if isinstance(gids, str):
+            raise TypeError("gids must be a list of GIDs, not one string")
+        gids = list(gids)
+        if not 1 <= len(gids) <= 100 or len(set(gids)) != len(gids):
+            raise ValueError("a zip takes 1 to 100 distinct GIDs")
+        for gid in gids:
+            if not isinstance(gid, str) or not _GID.fullmatch(gid):
+                raise ValueError(f"a GID is 16 lowercase hex digits: {gid!r}")
+        return Call(compress, {"body": CompressRequest(gid=gids)}, expect(CompressionJob))
+
+    def _zip_status(self, process_id: str) -> Call[CompressionJob]:
+        kwargs = {"gid": _process_id(process_id)}
+        return Call(get_compression_progress, kwargs, expect(CompressionJob))
+
+    def _share(self, process_id: str, expires_in: int | None) -> Call[ShareLink]:
+        if expires_in is not None and not 60 <= expires_in <= 604800:
+            raise ValueError(f"expires_in must be 60 to 604800 seconds: {expires_in}")
+        body = ShareRequest(
+            gid=_process_id(process_id), expires_in=UNSET if expires_in is None else expires_in
+        )
+        return Call(create_share_link, {"body": body}, expect(ShareLink))
+
+    @staticmethod
+    def _zip_params(process_id: str, share: str | None) -> dict[str, str]:
+        params = {"gid": _process_id(process_id)}
+        if share is not None:
+            params["share"] = share
+        return params
+
+
+class Files(_Calls):
+    """`client.files`: finished files and zips, streamed in chunks with resume."""
+
+    def __init__(self, client: Bassa) -> None:
+        self._client = client
+
+    def download(
+        self,
+        download_id: int,
+        dest: Destination,
+        *,
+        progress: ProgressCallback | None = None,
+        chunk_size: int = DEFAULT_CHUNK_SIZE,
+        timeout: Timeout = None,
+    ) -> FetchedFile:
+        """Stream a completed download's file to a path or binary file object."""
+        url = f"/api/download/{positive_id(download_id)}"
+        size = _chunk_size(chunk_size)
+        transfer = Transfer(
+            dest, operation="fetch_download_file", progress=progress, chunk_size=size
+        )
+        return self._client._transfer("fetch_download_file", url, {}, transfer, timeout)
+
+    def zip(self, gids: Sequence[str], *, timeout: Timeout = None) -> CompressionJob:
+        """Start zipping completed downloads (by GID); asking twice returns the same job."""
+        return self._client._execute(self._zip(gids), timeout)
+
+    def zip_status(self, process_id: str, *, timeout: Timeout = None) -> CompressionJob:
+        """A zip job's state: `.progress == 1` once it can be fetched."""
+        return self._client._execute(self._zip_status(process_id), timeout)
+
+    def wait_zip(
+        self,
+        process_id: str,
+        *,
+        timeout: float = DEFAULT_WAIT_TIMEOUT,
+        poll_interval: float = DEFAULT_POLL_INTERVAL,
+    ) -> CompressionJob:
+        """Poll until the zip is ready; `timeout` bounds the whole wait, in seconds."""
+        call = self._zip_status(process_id)
+        deadline = time.monotonic() + timeout
+        while not _zip_ready(job := self._client._execute(call)):
+            if time.monotonic() + poll_interval > deadline:
+                raise WaitTimeoutError(f"zip job {process_id} not ready after {timeout} s")
+            time.sleep(poll_interval)
+        return job
+
+    def fetch_zip(
+        self,
+        process_id: str,
+        dest: Destination,
+        *,
+        share: str | None = None,
+        progress: ProgressCallback | None = None,
+        chunk_size: int = DEFAULT_CHUNK_SIZE,
+        timeout: Timeout = None,
+    ) -> FetchedFile:
+        """Stream a finished zip to a path or binary file object (`share`: a share-link token)."""
+        params = self._zip_params(process_id, share)
+        size = _chunk_size(chunk_size)
+        transfer = Transfer(dest, operation="fetch_zip", progress=progress, chunk_size=size)
+        return self._client._transfer("fetch_zip", "/api/file", params, transfer, timeout)
+
+    def share(
+        self, process_id: str, *, expires_in: int | None = None, timeout: Timeout = None
+    ) -> ShareLink:
+        """A signed link token that lets anyone fetch this zip until it expires (extension)."""
+        return self._client._execute(self._share(process_id, expires_in), timeout)
+
+
+class AsyncFiles(_Calls):
+    """`client.files` of an `AsyncBassa`."""
+
+    def __init__(self, client: AsyncBassa) -> None:
+        self._client = client
+
+    async def download(
+        self,
+        download_id: int,
+        dest: Destination,
+        *,
+        progress: ProgressCallback | None = None,
+        chunk_size: int = DEFAULT_CHUNK_SIZE,
+        timeout: Timeout = None,
+    ) -> FetchedFile:
+        """Stream a completed download's file to a path or binary file object."""
+        url = f"/api/download/{positive_id(download_id)}"
+        size = _chunk_size(chunk_size)
+        transfer = Transfer(
+            dest, operation="fetch_download_file", progress=progress, chunk_size=size
+        )
+        return await self._client._transfer("fetch_download_file", url, {}, transfer, timeout)
+
+    async def zip(self, gids: Sequence[str], *, timeout: Timeout = None) -> CompressionJob:
+        """Start zipping completed downloads (by GID); asking twice returns the same job."""
+        return await self._client._execute(self._zip(gids), timeout)
+
+    async def zip_status(self, process_id: str, *, timeout: Timeout = None) -> CompressionJob:
+        """A zip job's state: `.progress == 1` once it can be fetched."""
+        return await self._client._execute(self._zip_status(process_id), timeout)
+
+    async def wait_zip(
+        self,
+        process_id: str,
+        *,
+        timeout: float = DEFAULT_WAIT_TIMEOUT,
+        poll_interval: float = DEFAULT_POLL_INTERVAL,
+    ) -> CompressionJob:
+        """Poll until the zip is ready; `timeout` bounds the whole wait, in seconds."""
+        call = self._zip_status(process_id)
+        deadline = time.monotonic() + timeout
+        while not _zip_ready(job := await self._client._execute(call)):
+            if time.monotonic() + poll_interval > deadline:
+                raise WaitTimeoutError(f"zip job {process_id} not ready after {timeout} s")
+            await asyncio.sleep(poll_interval)
+        return job
+
+    async def fetch_zip(
+        self,
+        process_id: str,
+        dest: Destination,
+        *,
+        share: str | None = None,
+        progress: ProgressCallback | None = None,
+        chunk_size: int = DEFAULT_CHUNK_SIZE,
+        timeout: Timeout = None,
+    ) -> FetchedFile:
+        """Stream a finished zip to a path or binary file object (`share`: a share-link token)."""
+        params = self._zip_params(process_id, share)
+        size = _chunk_size(chunk_size)
+        transfer = Transfer(dest, operation="fetch_zip", progress=progress, chunk_size=size)
+        return await self._client._transfer("fetch_zip", "/api/file", params, transfer, timeout)
+
+    async def share(
+        self, process_id: str, *, expires_in: int | None = None, timeout: Timeout = None
+    ) -> ShareLink:
+        """A signed link token that lets anyone fetch this zip until it expires (extension)."""
+        return await self._client._execute(self._share(process_id, expires_in), timeout)

@@ -1,0 +1,169 @@
+"""When and how a failed call is tried again: the only module that talks to stamina.
+
+The decision (`should_retry`) is a pure function of the error and of whether the call is safe to
+repeat, so a table-driven test covers it:
+
+* a connection that could not be opened (connect error, connect or pool timeout) is retried for
+  every call: the request never reached the server;
+* a read timeout, a connection broken mid-exchange, 408, 429 and 5xx are retried only when the call
+  is safe to repeat: GET, HEAD, PUT, DELETE, or an operation the spec marks
+  `x-bassa-safe-to-retry: true` (the set in `_spec.py`);
+* anything else (4xx, malformed responses) is final.
+
+A `Retry-After` (seconds or HTTP date) replaces the exponential backoff; beyond `max_retry_after`
+or beyond the call's remaining deadline the call fails at once, carrying `.retry_after`. Waits run
+through stamina, so `stamina.set_testing` makes tests instant and stamina's Prometheus and
+structlog instrumentation count the SDK's retries under the name `bassa.<operationId>`.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypeVar
+
+import httpx
+import stamina
+
+from bassa_sdk._errors import APIConnectionError, APIStatusError, APITimeoutError
+
+if TYPE_CHECKING:
+    from stamina._core import _RetryContextIterator
+
+__all__ = ["SAFE_METHODS", "Retrier", "RetryPolicy", "should_retry"]
+
+log = logging.getLogger("bassa")
+T = TypeVar("T")
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE"})
+RETRYABLE_STATUSES = frozenset({408, 429})
+# the request provably never reached the server, so even a POST can be sent again
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """How many attempts, how long in total, and how long to wait between them."""
+
+    max_attempts: int
+    deadline: float
+    wait_initial: float
+    wait_max: float
+    max_retry_after: float
+
+    def __post_init__(self) -> None:
+        if self.max_attempts < 1:
+            raise ValueError(f"max_attempts must be at least 1: {self.max_attempts}")
+        for name in ("deadline", "wait_initial", "wait_max", "max_retry_after"):
+            if not getattr(self, name) >= 0:
+                raise ValueError(f"{name} must be a non-negative number of seconds")
+
+
+def should_retry(exc: BaseException, *, safe: bool) -> bool:
+    """Whether `exc` from one attempt of a call (safe to repeat or not) deserves another attempt."""
+    if isinstance(exc, APIConnectionError):
+        if isinstance(exc.__cause__, _NOT_SENT):
+            return True
+        return safe
+    if isinstance(exc, APIStatusError):
+        retryable = exc.status_code in RETRYABLE_STATUSES or exc.status_code >= 500
+        return retryable and safe
+    return False
+
+
+class Retrier:
+    """Runs one call's attempts under a policy; shared by a client's threads or tasks."""
+
+    def __init__(self, policy: RetryPolicy, *, clock: Callable[[], float] = time.monotonic) -> None:
+        self.policy = policy
+        self._clock = clock
+
+    def _hook(self, name: str, safe: bool, started: float) -> Callable[[Exception], bool | float]:
+        policy = self.policy
+        deadline = started + policy.deadline
+        failures = 0
+
+        def backoff(exc: Exception) -> bool | float:
+            nonlocal failures
+            failures += 1
+            if not should_retry(exc, safe=safe):
+                return False
+            retry_after = exc.retry_after if isinstance(exc, APIStatusError) else None
+            remaining = deadline - self._clock()
+            if retry_after is not None and retry_after > min(policy.max_retry_after, remaining):
+                log.warning(
+                    "%s: not retrying, the server asks to wait %.1f s (at most %.1f s allowed)",
+                    name,
+                    retry_after,
+                    min(policy.max_retry_after, max(remaining, 0.0)),
+                )
+                return False
+            if failures < policy.max_attempts and remaining > 0:
+                log.warning(
+                    "%s: attempt %d of %d failed (%s); retrying%s",
+                    name,
+                    failures,
+                    policy.max_attempts,
+                    _describe(exc),
+                    f" in {retry_after:.1f} s" if retry_after is not None else "",
+                )
+            return retry_after if retry_after is not None else True
+
+        return backoff
+
+    def _context(self, name: str, safe: bool, started: float) -> _RetryContextIterator:
+        return stamina.retry_context(
+            on=self._hook(name, safe, started),
+            attempts=self.policy.max_attempts,
+            timeout=self.policy.deadline or None,
+            wait_initial=self.policy.wait_initial,
+            wait_max=self.policy.wait_max,
+        ).with_name(f"bassa.{name}", (), {})  # no arguments: they may hold passwords
+
+    def call(self, fn: Callable[[], T], *, name: str, safe: bool) -> T:
+        """Call `fn` until it succeeds, the error is final, or attempts or deadline run out."""
+        started = self._clock()
+        # the happy path pays nothing for the retry machinery: stamina starts at the first
+        # failure, which it sees as its own first attempt (so counts, waits and hooks are exact)
+        try:
+            return fn()
+        except Exception as exc:
+            replay: list[Exception] = [exc]
+
+        def again() -> T:
+            if replay:
+                raise replay.pop()
+            return fn()
+
+        for attempt in self._context(name, safe, started):
+            with attempt:
+                result = again()
+        return result
+
+    async def acall(self, fn: Callable[[], Awaitable[T]], *, name: str, safe: bool) -> T:
+        """Await `fn()` under the same rules as `call`."""
+        started = self._clock()
+        try:
+            return await fn()
+        except Exception as exc:
+            replay: list[Exception] = [exc]
+
+        async def again() -> T:
+            if replay:
+                raise replay.pop()
+            return await fn()
+
+        async for attempt in self._context(name, safe, started):
+            with attempt:
+                result = await again()
+        return result
+
+
+def _describe(exc: Exception) -> str:
+    if isinstance(exc, APIStatusError):
+        return f"status {exc.status_code}"
+    if isinstance(exc, APITimeoutError):
+        return "timeout"
+    return type(exc.__cause__ or exc).__name__

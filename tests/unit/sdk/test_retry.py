@@ -1,0 +1,193 @@
+"""Which failures are retried, how `Retry-After` is honoured, and that retries are visible."""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+
+import httpx
+import pytest
+import stamina
+from stamina.instrumentation import RetryDetails, set_on_retry_hooks
+
+from bassa_sdk import APIStatusError, RateLimitError, ServerError
+from bassa_sdk._errors import APIConnectionError, APITimeoutError, retry_after_seconds
+from bassa_sdk._retry import RetryPolicy, should_retry
+from tests.unit.sdk.conftest import make_client, reply
+
+REQUEST = httpx.Request("GET", "http://bassa.test/api/user")
+
+
+def _status(code: int) -> APIStatusError:
+    return APIStatusError("x", response=httpx.Response(code, request=REQUEST), body=None)
+
+
+def _transport(cause: Exception) -> APIConnectionError:
+    cls = APITimeoutError if isinstance(cause, httpx.TimeoutException) else APIConnectionError
+    error = cls("x")
+    error.__cause__ = cause
+    return error
+
+
+@pytest.mark.parametrize(
+    ("error", "safe", "retried"),
+    [
+        (_transport(httpx.ConnectError("refused")), False, True),
+        (_transport(httpx.ConnectTimeout("slow connect")), False, True),
+        (_transport(httpx.PoolTimeout("pool")), False, True),
+        (_transport(httpx.ReadTimeout("slow read")), True, True),
+        (_transport(httpx.ReadTimeout("slow read")), False, False),
+        (_transport(httpx.RemoteProtocolError("cut")), True, True),
+        (_transport(httpx.RemoteProtocolError("cut")), False, False),
+        (_status(408), True, True),
+        (_status(408), False, False),
+        (_status(429), True, True),
+        (_status(429), False, False),
+        (_status(500), True, True),
+        (_status(503), False, False),
+        (_status(520), True, True),
+        (_status(400), True, False),
+        (_status(403), True, False),
+        (_status(404), True, False),
+        (_status(409), True, False),
+        (ValueError("caller mistake"), True, False),
+    ],
+)
+def test_retry_decision(error: Exception, safe: bool, retried: bool) -> None:
+    """Connection failures always; timeouts, broken exchanges, 408/429/5xx only when safe."""
+    assert should_retry(error, safe=safe) is retried
+
+
+@pytest.mark.parametrize(
+    ("value", "seconds"),
+    [("3", 3.0), ("0", 0.0), ("1.5", 1.5), ("-4", 0.0), ("soon", None), ("nan", None)],
+)
+def test_retry_after_in_seconds(value: str, seconds: float | None) -> None:
+    """Retry-After in seconds is read as a non-negative number; junk is ignored."""
+    assert retry_after_seconds(httpx.Headers({"retry-after": value})) == seconds
+
+
+def test_retry_after_as_http_date() -> None:
+    """Retry-After as an HTTP date is the time left until that date."""
+    date = email.utils.formatdate(1_000_030, usegmt=True)
+    assert retry_after_seconds(httpx.Headers({"retry-after": date}), now=1_000_000) == 30.0
+
+
+def test_policy_rejects_nonsense() -> None:
+    """Zero attempts or negative waits are caller mistakes."""
+    with pytest.raises(ValueError, match="max_attempts"):
+        RetryPolicy(0, 10, 0.1, 1, 60)
+    with pytest.raises(ValueError, match="wait_max"):
+        RetryPolicy(3, 10, 0.1, -1, 60)
+
+
+def test_get_is_retried_until_it_succeeds(caplog: pytest.LogCaptureFixture) -> None:
+    """A GET answered 503 twice then 200 succeeds, logging each retry with its attempt number."""
+    script = [reply(503, {"error": "busy"}), reply(502, {"error": "bad gateway"}), reply(200, [])]
+    client, recorder = make_client(lambda request: script.pop(0), max_attempts=3)
+    with caplog.at_level(logging.WARNING, logger="bassa"):
+        assert client.users.list() == []
+    assert len(recorder.requests) == 3
+    messages = [r.getMessage() for r in caplog.records if r.name == "bassa"]
+    assert messages[0].startswith("list_users: attempt 1 of 3 failed (status 503)")
+    assert messages[1].startswith("list_users: attempt 2 of 3 failed (status 502)")
+
+
+def test_attempts_are_bounded() -> None:
+    """After max_attempts failures the last error is raised."""
+    client, recorder = make_client(lambda request: reply(500, {"error": "x"}), max_attempts=4)
+    with pytest.raises(ServerError):
+        client.users.list()
+    assert len(recorder.requests) == 4
+
+
+def test_unsafe_post_is_not_retried_after_a_5xx() -> None:
+    """Queuing a download is not repeated after a 503: it may have been queued."""
+    client, recorder = make_client(lambda request: reply(503, {"error": "busy"}), max_attempts=3)
+    with pytest.raises(ServerError):
+        client.downloads.add("http://files.test/a.bin")
+    assert len(recorder.requests) == 1
+
+
+def test_post_marked_safe_is_retried() -> None:
+    """Rating (marked x-bassa-safe-to-retry) is repeated after a 503."""
+    script = [reply(503, {"error": "busy"}), reply(200, {"status": "success", "rating": 4})]
+    client, recorder = make_client(lambda request: script.pop(0))
+    assert client.downloads.rate(1, 4).rating == 4
+    assert len(recorder.requests) == 2
+
+
+def test_unsafe_post_is_retried_when_the_connection_never_opened() -> None:
+    """A refused connection is retried even for a POST: nothing reached the server."""
+    calls: list[int] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(1)
+        if len(calls) == 1:
+            raise httpx.ConnectError("refused", request=request)
+        return reply(200, {"status": "success", "id": 5})
+
+    client, _ = make_client(handler)
+    assert client.downloads.add("http://files.test/a.bin").id == 5
+    assert len(calls) == 2
+
+
+def test_retry_after_beyond_the_cap_fails_fast() -> None:
+    """A 429 asking for more than max_retry_after is raised at once with `retry_after`."""
+    client, recorder = make_client(
+        lambda request: reply(429, {"error": "slow down"}, **{"retry-after": "120"}),
+        max_retry_after=60,
+    )
+    with pytest.raises(RateLimitError) as caught:
+        client.users.list()
+    assert caught.value.retry_after == 120.0
+    assert len(recorder.requests) == 1
+
+
+def test_retry_after_within_the_cap_is_waited_for() -> None:
+    """A 429 with a short Retry-After is retried (the wait itself is zeroed by testing mode)."""
+    script = [reply(429, {"error": "slow"}, **{"retry-after": "2"}), reply(200, [])]
+    client, recorder = make_client(lambda request: script.pop(0))
+    assert client.users.list() == []
+    assert len(recorder.requests) == 2
+
+
+def test_deadline_stops_retries() -> None:
+    """With no time left before the deadline, a Retry-After is not waited for."""
+    client, recorder = make_client(
+        lambda request: reply(503, {"error": "busy"}, **{"retry-after": "5"}), retry_deadline=1
+    )
+    with pytest.raises(ServerError):
+        client.users.list()
+    assert len(recorder.requests) == 1
+
+
+def test_stamina_instrumentation_sees_named_retries() -> None:
+    """stamina's retry hooks (Prometheus, structlog) get each retry named after the operation."""
+    seen: list[RetryDetails] = []
+
+    def hook(details: RetryDetails) -> None:
+        seen.append(details)
+
+    set_on_retry_hooks([hook])
+    try:
+        script = [reply(500, {"error": "x"}), reply(200, [])]
+        client, _ = make_client(lambda request: script.pop(0))
+        client.users.list()
+    finally:
+        set_on_retry_hooks(None)
+    assert [(d.name, d.retry_num, d.args, d.kwargs) for d in seen] == [
+        ("bassa.list_users", 1, (), {})
+    ]
+
+
+def test_inactive_stamina_means_one_attempt() -> None:
+    """stamina.set_active(False) turns the SDK's retries off too."""
+    stamina.set_active(False)
+    try:
+        client, recorder = make_client(lambda request: reply(500, {"error": "x"}))
+        with pytest.raises(ServerError):
+            client.users.list()
+    finally:
+        stamina.set_active(True)
+    assert len(recorder.requests) == 1
