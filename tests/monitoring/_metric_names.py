@@ -94,10 +94,15 @@ def _expand(name: str, kind: str) -> set[str]:
 
 
 @cache
-def catalogue_names() -> frozenset[str]:
-    """Sample names of the server's catalogue (deploy/monitoring/metrics-catalogue.md)."""
-    rows = re.findall(r"^\| `(\w+)` \| (\w+)", CATALOGUE.read_text(encoding="utf-8"), flags=re.M)
-    assert len(rows) >= 16, "the catalogue tables were not found"
+def catalogue_names(part: str = "") -> frozenset[str]:
+    """Sample names of the server's catalogue (deploy/monitoring/metrics-catalogue.md), or of
+    one of its parts ("API", "Engine")."""
+    text = CATALOGUE.read_text(encoding="utf-8")
+    if part:
+        sections = re.split(r"^## ", text, flags=re.M)
+        (text,) = [section for section in sections if section.startswith(part + " ")]
+    rows = re.findall(r"^\| `(\w+)` \| (\w+)", text, flags=re.M)
+    assert len(rows) >= 6, "the catalogue tables were not found"
     return frozenset(name for row_name, kind in rows for name in _expand(row_name, kind))
 
 
