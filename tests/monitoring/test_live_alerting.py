@@ -1,12 +1,13 @@
 """End to end on loopback: Debian's Prometheus and Alertmanager, with the repository's rules and
-routing tree, scrape a live Bassa server. Its exposition is clean and serves every metric the
-rules and dashboards use; stopping the server fires BassaApiDown; suspending its aria2 fires
+routing tree, scrape a live Bassa server. Its exposition is clean, its labels bounded, and it
+serves every metric the rules and dashboards use; stopping the server fires BassaApiDown; suspending its aria2 fires
 BassaAria2Down, which Alertmanager sends to the pager receiver."""
 
 from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import signal
 import time
 from collections.abc import Callable, Iterator
@@ -15,6 +16,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+import yaml
+from prometheus_client.parser import text_string_to_metric_families
 
 from tests.live_server import LiveServer
 from tests.monitoring import _live
@@ -25,7 +28,7 @@ from tests.monitoring._metric_names import (
     rule_expressions,
     sample_names,
 )
-from tests.monitoring._tools import run, tool
+from tests.monitoring._tools import ROOT, run, tool
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 Stack = tuple[_live.Daemon, _live.WebhookSink]
@@ -186,3 +189,23 @@ def test_suspending_aria2_pages_through_alertmanager(
     assert paged["labels"]["instance"] == f"127.0.0.1:{server.port}"
     assert paged["annotations"]["runbook_url"].endswith("#bassaaria2down")
     assert time.monotonic() - started < 60
+
+
+def test_route_labels_stay_bounded(live_server: LiveServer) -> None:
+    """Raw paths never become label values: routes are the spec's path templates, `other` or
+    /metrics; statuses are three digits; methods are upper case."""
+    spec = yaml.safe_load((ROOT / "openapi" / "bassa.yaml").read_text(encoding="utf-8"))
+    for path in ("/api/download/987654", "/api/user/someone-unknown", "/no/such/path/4242"):
+        httpx.get(f"{live_server.url}{path}", timeout=5)
+    exposition = httpx.get(f"{live_server.url}/metrics", timeout=5).text
+    (requests,) = [
+        family
+        for family in text_string_to_metric_families(exposition)
+        if family.name == "bassa_http_requests"
+    ]
+    labels = [sample.labels for sample in requests.samples if sample.name.endswith("_total")]
+    routes = {label["route"] for label in labels}
+    assert "other" in routes
+    assert routes <= set(spec["paths"]) | {"other", "/metrics"}
+    assert all(re.fullmatch(r"[1-5]\d\d", label["status"]) for label in labels)
+    assert all(label["method"].isupper() for label in labels)
