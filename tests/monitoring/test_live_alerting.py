@@ -1,7 +1,7 @@
 """End to end on loopback: Debian's Prometheus and Alertmanager, with the repository's rules and
 routing tree, scrape a live Bassa server. Its exposition is clean, its labels bounded, and it
-serves every metric the rules and dashboards use; stopping the server fires BassaApiDown; suspending its aria2 fires
-BassaAria2Down, which Alertmanager sends to the pager receiver."""
+serves every metric the rules and dashboards use; stopping the server fires BassaApiDown;
+suspending its aria2 fires BassaAria2Down, which Alertmanager sends to the pager receiver."""
 
 from __future__ import annotations
 
