@@ -5,7 +5,6 @@ suspending its aria2 fires BassaAria2Down, which Alertmanager sends to the pager
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import re
 import signal
@@ -36,11 +35,6 @@ MakeServer = Callable[..., LiveServer]
 # Prometheus scrapes ~5.5 s after start (a fixed discovery throttle); every step below is a
 # few evaluations after that, plus the engine's 10 s aria2 RPC timeout for a suspended aria2
 STEP_TIMEOUT = 30.0
-# the engine parts of the catalogue exist once the download engine is in the checkout
-ENGINE = importlib.util.find_spec("bassa_server._engine") is not None
-needs_engine = pytest.mark.skipif(
-    not ENGINE, reason="the download engine (bassa_server._engine) is not in this checkout"
-)
 
 
 def _served(server: LiveServer) -> frozenset[str]:
@@ -71,7 +65,6 @@ def test_live_server_serves_the_api_metrics_the_monitoring_uses(live_server: Liv
     assert used - served == set()
 
 
-@needs_engine
 def test_live_server_serves_the_engine_metrics_the_monitoring_uses(
     live_server: LiveServer,
 ) -> None:
@@ -162,7 +155,6 @@ def _aria2c_pids(root_pid: int) -> list[int]:
     return found
 
 
-@needs_engine
 def test_suspending_aria2_pages_through_alertmanager(
     alertmanager_stack: Stack, make_server: MakeServer, tmp_path: Path
 ) -> None:

@@ -10,6 +10,7 @@ import pytest
 
 from bassa_sdk import Bassa
 from tests.faults import FaultProxy
+from tests.file_server import FileServer
 from tests.integration.faults._support import PASSWORD, sdk
 
 
@@ -65,9 +66,6 @@ def faulty_admin(fault_proxy: FaultProxy, live_server: Any) -> Iterator[Bassa]:
 
 
 @pytest.fixture(scope="session")
-def files(request: pytest.FixtureRequest) -> Any:
-    """The loopback file server downloads fetch from (skips before the engine has landed)."""
-    try:
-        return request.getfixturevalue("file_server")
-    except pytest.FixtureLookupError:
-        pytest.skip("no file_server fixture in this checkout (the engine has not landed)")
+def files(file_server: FileServer) -> FileServer:
+    """The loopback file server downloads fetch from."""
+    return file_server

@@ -1,8 +1,7 @@
 """Fixtures for the SDK's integration tests: the live server, a signed-in admin, new users.
 
 `live_server` and `file_server` come from tests/conftest.py (started once per session on
-loopback). While a checkout has no server yet, the SDK's integration tests skip with that reason
-instead of failing at setup.
+loopback).
 """
 
 from __future__ import annotations
@@ -15,26 +14,22 @@ from typing import Any
 import pytest
 
 from bassa_sdk import Bassa
+from tests.file_server import FileServer
+from tests.live_server import LiveServer
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="session")
-def server(request: pytest.FixtureRequest) -> Any:
-    """The live server (skips when this checkout has no live_server fixture)."""
-    try:
-        return request.getfixturevalue("live_server")
-    except pytest.FixtureLookupError:
-        pytest.skip("no live_server fixture in this checkout (the server has not landed)")
+def server(live_server: LiveServer) -> LiveServer:
+    """The live server."""
+    return live_server
 
 
 @pytest.fixture(scope="session")
-def files(request: pytest.FixtureRequest) -> Any:
+def files(file_server: FileServer) -> FileServer:
     """The loopback file server downloads fetch from."""
-    try:
-        return request.getfixturevalue("file_server")
-    except pytest.FixtureLookupError:
-        pytest.skip("no file_server fixture in this checkout (the engine has not landed)")
+    return file_server
 
 
 @pytest.fixture
