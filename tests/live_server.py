@@ -118,6 +118,30 @@ class LiveServer:
         self.stop()
         self.start()
 
+    def aria2c_pids(self) -> list[int]:
+        """The aria2c processes the running server started (its managed engine), from /proc."""
+        if self.process is None:
+            return []
+        children: dict[int, list[int]] = {}
+        names: dict[int, str] = {}
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                text = stat.read_text()
+            except OSError:
+                continue
+            # "pid (name) state ppid ...": the name may hold spaces and parentheses
+            name, rest = text[text.index("(") + 1 :].rsplit(")", 1)
+            pid = int(text.split(" ", 1)[0])
+            names[pid] = name
+            children.setdefault(int(rest.split()[1]), []).append(pid)
+        found, todo = [], [self.process.pid]
+        while todo:
+            for child in children.get(todo.pop(), []):
+                todo.append(child)
+                if names[child] == "aria2c":
+                    found.append(child)
+        return found
+
     def log(self) -> str:
         """Everything the server wrote so far."""
         try:

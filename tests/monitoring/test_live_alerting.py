@@ -133,28 +133,6 @@ def test_stopping_the_server_fires_api_down(
     assert time.monotonic() - started < 60
 
 
-def _aria2c_pids(root_pid: int) -> list[int]:
-    """The aria2c processes started, directly or not, by the process `root_pid`."""
-    children: dict[int, list[int]] = {}
-    names: dict[int, str] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            text = stat.read_text()
-        except OSError:
-            continue
-        name, rest = text[text.index("(") + 1 :].rsplit(")", 1)
-        pid = int(text.split(" ", 1)[0])
-        names[pid] = name
-        children.setdefault(int(rest.split()[1]), []).append(pid)
-    found, todo = [], [root_pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            todo.append(child)
-            if names[child] == "aria2c":
-                found.append(child)
-    return found
-
-
 def test_suspending_aria2_pages_through_alertmanager(
     alertmanager_stack: Stack, make_server: MakeServer, tmp_path: Path
 ) -> None:
@@ -164,9 +142,7 @@ def test_suspending_aria2_pages_through_alertmanager(
     server = make_server()
     started = time.monotonic()
     with _prometheus_scraping(server, alertmanager, tmp_path):
-        assert server.process is not None
-        pid = server.process.pid
-        (aria2c,) = _live.wait_until(lambda: _aria2c_pids(pid), STEP_TIMEOUT, "the server's aria2c")
+        (aria2c,) = _live.wait_until(server.aria2c_pids, STEP_TIMEOUT, "the server's aria2c")
         os.kill(aria2c, signal.SIGSTOP)
         try:
             paged = _live.wait_until(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import os
+import signal
 import time
 import zipfile
 from typing import Any
@@ -230,3 +231,32 @@ def test_metrics_carry_every_engine_series_of_the_catalogue(
     assert (
         values["bassa_downloads_volume_size_bytes"] >= values["bassa_downloads_volume_free_bytes"]
     )
+
+
+def _readiness(server: LiveServer, wanted: int) -> dict[str, Any]:
+    """Poll /api/ready (bounded) until it answers `wanted`; its body."""
+    deadline = time.monotonic() + WAIT_SECONDS
+    while True:
+        response = httpx.get(f"{server.url}/api/ready", timeout=5)
+        if response.status_code == wanted:
+            body: dict[str, Any] = conforms(response, "get_readiness")
+            return body
+        assert time.monotonic() < deadline, f"/api/ready still {response.status_code}"
+        time.sleep(0.1)
+
+
+def test_readiness_follows_aria2(make_server: MakeServer) -> None:
+    """While aria2c does not answer, /api/ready is 503 naming aria2 (so Kubernetes takes the pod
+    out of the Service) and liveness stays 200; once aria2c answers again it is ready again."""
+    server = make_server()
+    (aria2c,) = server.aria2c_pids()
+    os.kill(aria2c, signal.SIGSTOP)
+    try:
+        unready = _readiness(server, 503)
+        assert httpx.get(f"{server.url}/api/health", timeout=5).status_code == 200
+    finally:
+        os.kill(aria2c, signal.SIGCONT)
+    assert unready["status"] == "unready"
+    assert unready["checks"]["aria2"] == "unreachable"
+    assert unready["checks"]["database"] == "ok"
+    assert _readiness(server, 200)["checks"] == {**unready["checks"], "aria2": "ok"}
