@@ -53,6 +53,8 @@ class Download(Base):
         Index("ix_downloads_owner", "user_name", "added_time", "id"),
         Index("ix_downloads_status_completed", "status", "completed_time", "id"),
         Index("ix_downloads_status_added", "status", "added_time", "id"),
+        # ids are never reused after a delete (revision 0002); other databases never reuse them
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)

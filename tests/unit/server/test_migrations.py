@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import select
+from sqlalchemy import delete, insert, select
 
 from bassa_server._db import migrate
 from bassa_server._db.engine import make_engine, make_session_factory
-from bassa_server._db.models import QUEUE_PAUSED, Base, QueueState
+from bassa_server._db.models import QUEUE_PAUSED, Base, Download, QueueState, Rating, User
 
 
 def test_upgrade_builds_the_models_schema_and_is_repeatable(tmp_path: Path) -> None:
@@ -36,3 +37,41 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path: Path) -> None:
         foreign_keys = connection.exec_driver_sql("PRAGMA foreign_keys").scalar()
     assert journal == "wal"
     assert foreign_keys == 1
+
+
+def test_sqlite_ids_survive_the_rebuild_and_are_never_reused(tmp_path: Path) -> None:
+    """A database made by revision 0001 keeps its downloads and ratings through the rebuild of
+    0002, and afterwards a deleted download's id is not handed to the next one."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'bassa.db'}")
+    command.upgrade(migrate.alembic_config(engine), "0001")
+    with engine.begin() as connection:
+        connection.execute(
+            insert(User),
+            [{"user_name": "alice", "password_hash": "h", "email": "a@example.org"}],
+        )
+        for download_id in (1, 2, 3):
+            connection.execute(
+                insert(Download).values(
+                    id=download_id,
+                    link=f"https://example.org/{download_id}",
+                    user_name="alice",
+                    added_time=download_id,
+                )
+            )
+        connection.execute(insert(Rating).values(user_name="alice", download_id=2, rate=4))
+
+    migrate.upgrade(engine)
+
+    with engine.begin() as connection:
+        assert connection.scalars(select(Download.id).order_by(Download.id)).all() == [1, 2, 3]
+        assert connection.execute(select(Rating.download_id, Rating.rate)).all() == [(2, 4)]
+        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        connection.execute(delete(Download).where(Download.id == 3))
+        new = connection.execute(
+            insert(Download).values(link="https://example.org/4", user_name="alice", added_time=4)
+        )
+        assert new.inserted_primary_key is not None
+        assert new.inserted_primary_key[0] == 4
+        # deleting a download still takes its ratings with it
+        connection.execute(delete(Download).where(Download.id == 2))
+        assert connection.execute(select(Rating.download_id)).all() == []
