@@ -96,6 +96,9 @@ class APIStatusError(BassaError):
         self.status_code = response.status_code
         self.body = body
         self.retry_after = retry_after
+        # set by the retrier: an earlier attempt of this call failed after its request may have
+        # reached the server, so this answer may describe what that attempt did
+        self.after_unknown_outcome = False
 
 
 class BadRequestError(APIStatusError):

@@ -10,6 +10,10 @@ repeat, so a table-driven test covers it:
   `x-bassa-safe-to-retry: true` (the set in `_spec.py`);
 * anything else (4xx, malformed responses) is final.
 
+A status error after an attempt that may have reached the server (its answer lost to a broken
+connection, a read timeout or a 5xx) carries `after_unknown_outcome`: a DELETE retried that way
+and answered 404 was done by the earlier attempt, and the resources report it as done.
+
 A `Retry-After` (seconds or HTTP date) replaces the exponential backoff; beyond `max_retry_after`
 or beyond the call's remaining deadline the call fails at once, carrying `.retry_after`. Waits run
 through stamina, so `stamina.set_testing` makes tests instant and stamina's Prometheus and
@@ -32,7 +36,7 @@ from bassa_sdk._errors import APIConnectionError, APIStatusError, APITimeoutErro
 if TYPE_CHECKING:
     from stamina._core import _RetryContextIterator
 
-__all__ = ["SAFE_METHODS", "Retrier", "RetryPolicy", "should_retry"]
+__all__ = ["SAFE_METHODS", "Retrier", "RetryPolicy", "may_have_reached_server", "should_retry"]
 
 log = logging.getLogger("bassa")
 T = TypeVar("T")
@@ -71,6 +75,30 @@ def should_retry(exc: BaseException, *, safe: bool) -> bool:
         retryable = exc.status_code in RETRYABLE_STATUSES or exc.status_code >= 500
         return retryable and safe
     return False
+
+
+def may_have_reached_server(exc: BaseException) -> bool:
+    """Whether the server may have acted on an attempt that failed with `exc`."""
+    if isinstance(exc, APIConnectionError):
+        return not isinstance(exc.__cause__, _NOT_SENT)
+    if isinstance(exc, APIStatusError):
+        # 408 and 429 say the request was not processed; a 5xx may come after the work was done
+        return exc.status_code >= 500
+    return False
+
+
+class _Attempts:
+    """One call's failed attempts: the first is replayed into stamina, and each later status
+    error learns whether an attempt before it may have reached the server."""
+
+    def __init__(self, first: Exception) -> None:
+        self.replay: list[Exception] = [first]
+        self.uncertain = may_have_reached_server(first)
+
+    def failed(self, exc: Exception) -> None:
+        if isinstance(exc, APIStatusError):
+            exc.after_unknown_outcome = self.uncertain
+        self.uncertain = self.uncertain or may_have_reached_server(exc)
 
 
 class Retrier:
@@ -133,12 +161,16 @@ class Retrier:
         except Exception as exc:
             if not should_retry(exc, safe=safe) or self.policy.max_attempts == 1:
                 raise
-            replay: list[Exception] = [exc]
+            attempts = _Attempts(exc)
 
         def again() -> T:
-            if replay:
-                raise replay.pop()
-            return fn()
+            if attempts.replay:
+                raise attempts.replay.pop()
+            try:
+                return fn()
+            except Exception as exc:
+                attempts.failed(exc)
+                raise
 
         for attempt in self._context(name, safe, started):
             with attempt:
@@ -153,12 +185,16 @@ class Retrier:
         except Exception as exc:
             if not should_retry(exc, safe=safe) or self.policy.max_attempts == 1:
                 raise
-            replay: list[Exception] = [exc]
+            attempts = _Attempts(exc)
 
         async def again() -> T:
-            if replay:
-                raise replay.pop()
-            return await fn()
+            if attempts.replay:
+                raise attempts.replay.pop()
+            try:
+                return await fn()
+            except Exception as exc:
+                attempts.failed(exc)
+                raise
 
         async for attempt in self._context(name, safe, started):
             with attempt:

@@ -7,13 +7,16 @@ async clients cannot drift apart in what they send.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 from bassa_api_client.types import Response
-from bassa_sdk._errors import ResponseValidationError
+from bassa_sdk._errors import NotFoundError, ResponseValidationError
 
-__all__ = ["expect", "expect_list", "non_empty", "positive_id", "returns_none"]
+__all__ = ["deleted_earlier", "expect", "expect_list", "non_empty", "positive_id", "returns_none"]
+
+log = logging.getLogger("bassa")
 
 M = TypeVar("M")
 
@@ -73,3 +76,12 @@ def non_empty(value: str, name: str) -> str:
     if not value:
         raise ValueError(f"{name} must not be empty")
     return value
+
+
+def deleted_earlier(exc: NotFoundError, what: str) -> bool:
+    """Whether a DELETE's 404 only means that an earlier attempt of the same call, whose answer
+    was lost, did the delete (so the call succeeded)."""
+    if not exc.after_unknown_outcome:
+        return False
+    log.info("%s: an earlier attempt's answer was lost; the retry found it gone: deleted", what)
+    return True

@@ -26,8 +26,15 @@ from bassa_api_client.models import (
     Status,
 )
 from bassa_sdk._config import DEFAULT_POLL_INTERVAL, DEFAULT_WAIT_TIMEOUT
-from bassa_sdk._errors import DownloadFailedError, WaitTimeoutError
-from bassa_sdk._resources._base import expect, expect_list, non_empty, positive_id, returns_none
+from bassa_sdk._errors import DownloadFailedError, NotFoundError, WaitTimeoutError
+from bassa_sdk._resources._base import (
+    deleted_earlier,
+    expect,
+    expect_list,
+    non_empty,
+    positive_id,
+    returns_none,
+)
 from bassa_sdk._transport import Call
 
 if TYPE_CHECKING:
@@ -124,8 +131,15 @@ class Downloads(_Calls):
             page += 1
 
     def delete(self, download_id: int, *, timeout: Timeout = None) -> None:
-        """Delete a queued or failed download of the caller (an admin: of anyone)."""
-        self._client._execute(self._delete(download_id), timeout)
+        """Delete a queued or failed download of the caller (an admin: of anyone).
+
+        A retry answered 404 after an attempt whose answer was lost counts as deleted.
+        """
+        try:
+            self._client._execute(self._delete(download_id), timeout)
+        except NotFoundError as exc:
+            if not deleted_earlier(exc, "delete_download"):
+                raise
 
     def rate(self, download_id: int, rate: int, *, timeout: Timeout = None) -> RatingResult:
         """Rate a download from 0 to 5; `.rating` is its new average."""
@@ -197,8 +211,15 @@ class AsyncDownloads(_Calls):
             page += 1
 
     async def delete(self, download_id: int, *, timeout: Timeout = None) -> None:
-        """Delete a queued or failed download of the caller (an admin: of anyone)."""
-        await self._client._execute(self._delete(download_id), timeout)
+        """Delete a queued or failed download of the caller (an admin: of anyone).
+
+        A retry answered 404 after an attempt whose answer was lost counts as deleted.
+        """
+        try:
+            await self._client._execute(self._delete(download_id), timeout)
+        except NotFoundError as exc:
+            if not deleted_earlier(exc, "delete_download"):
+                raise
 
     async def rate(self, download_id: int, rate: int, *, timeout: Timeout = None) -> RatingResult:
         """Rate a download from 0 to 5; `.rating` is its new average."""

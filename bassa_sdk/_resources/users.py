@@ -27,7 +27,8 @@ from bassa_api_client.models import (
     UserUpdate,
 )
 from bassa_api_client.types import UNSET
-from bassa_sdk._resources._base import expect_list, non_empty, returns_none
+from bassa_sdk._errors import NotFoundError
+from bassa_sdk._resources._base import deleted_earlier, expect_list, non_empty, returns_none
 from bassa_sdk._transport import Call
 
 if TYPE_CHECKING:
@@ -121,8 +122,15 @@ class Users(_Calls):
         self._client._execute(call, timeout)
 
     def delete(self, username: str, *, timeout: Timeout = None) -> None:
-        """Delete a user with their download records and ratings."""
-        self._client._execute(self._on_user(delete_user, username), timeout)
+        """Delete a user with their download records and ratings.
+
+        A retry answered 404 after an attempt whose answer was lost counts as deleted.
+        """
+        try:
+            self._client._execute(self._on_user(delete_user, username), timeout)
+        except NotFoundError as exc:
+            if not deleted_earlier(exc, "delete_user"):
+                raise
 
     def requests(self, *, timeout: Timeout = None) -> builtins.list[SignupRequest]:
         """Users waiting for approval, by name."""
@@ -180,8 +188,15 @@ class AsyncUsers(_Calls):
         await self._client._execute(call, timeout)
 
     async def delete(self, username: str, *, timeout: Timeout = None) -> None:
-        """Delete a user with their download records and ratings."""
-        await self._client._execute(self._on_user(delete_user, username), timeout)
+        """Delete a user with their download records and ratings.
+
+        A retry answered 404 after an attempt whose answer was lost counts as deleted.
+        """
+        try:
+            await self._client._execute(self._on_user(delete_user, username), timeout)
+        except NotFoundError as exc:
+            if not deleted_earlier(exc, "delete_user"):
+                raise
 
     async def requests(self, *, timeout: Timeout = None) -> builtins.list[SignupRequest]:
         """Users waiting for approval, by name."""

@@ -10,10 +10,10 @@ import pytest
 import stamina
 from stamina.instrumentation import RetryDetails, set_on_retry_hooks
 
-from bassa_sdk import APIStatusError, RateLimitError, ServerError
+from bassa_sdk import APIStatusError, NotFoundError, RateLimitError, ServerError
 from bassa_sdk._errors import APIConnectionError, APITimeoutError, retry_after_seconds
 from bassa_sdk._retry import RetryPolicy, should_retry
-from tests.unit.sdk.conftest import make_client, reply
+from tests.unit.sdk.conftest import make_async_client, make_client, reply
 
 REQUEST = httpx.Request("GET", "http://bassa.test/api/user")
 
@@ -191,6 +191,60 @@ def test_inactive_stamina_means_one_attempt() -> None:
     finally:
         stamina.set_active(True)
     assert len(recorder.requests) == 1
+
+
+@pytest.mark.parametrize(
+    ("first", "deleted"),
+    [
+        (httpx.ReadTimeout("answer lost"), True),
+        (httpx.RemoteProtocolError("connection cut after the request"), True),
+        (reply(502, {"error": "bad gateway"}), True),
+        (httpx.ConnectError("refused"), False),
+        (reply(429, {"error": "slow down"}), False),
+    ],
+    ids=["read-timeout", "cut", "502", "never-sent", "429"],
+)
+def test_a_delete_retried_after_a_lost_answer(
+    first: httpx.Response | Exception, deleted: bool
+) -> None:
+    """A DELETE retried after an attempt that may have reached the server, and answered 404, was
+    done by that attempt; after an attempt the server never acted on, 404 means not found."""
+    script: list[httpx.Response | Exception] = [first, reply(404, {"error": "not found"})]
+
+    def server(request: httpx.Request) -> httpx.Response:
+        step = script.pop(0)
+        if isinstance(step, Exception):
+            raise step
+        return step
+
+    client, recorder = make_client(server, token="t")
+    if deleted:
+        client.downloads.delete(7)  # no error: the first attempt deleted it
+    else:
+        with pytest.raises(NotFoundError):
+            client.downloads.delete(7)
+    assert [r.method for r in recorder.requests] == ["DELETE", "DELETE"]
+
+
+async def test_async_delete_retried_after_a_lost_answer_is_done() -> None:
+    """AsyncBassa reads a lost answer and a 404 the same way; a first-attempt 404 still raises."""
+    script: list[httpx.Response | Exception] = [
+        httpx.ReadTimeout("answer lost"),
+        reply(404, {"error": "not found"}),
+    ]
+
+    def server(request: httpx.Request) -> httpx.Response:
+        step = script.pop(0)
+        if isinstance(step, Exception):
+            raise step
+        return step
+
+    client, recorder = make_async_client(server, token="t")
+    await client.users.delete("bob")
+    assert len(recorder.requests) == 2
+    script.append(reply(404, {"error": "not found"}))
+    with pytest.raises(NotFoundError):
+        await client.users.delete("bob")
 
 
 def test_prometheus_counts_the_sdk_retries() -> None:
