@@ -59,11 +59,11 @@ class LenientFileResponse(Response):
     # Each hop to a worker thread maps the next window of the file with MAP_POPULATE (so any disk
     # read happens there, not on the event loop) and hands uvloop a memoryview of the map: its
     # write(2) copies from the page cache into the socket, the one copy left without sendfile,
-    # which ASGI cannot reach. pread into a new 4 MiB bytes object per hop (an extra copy plus
-    # fresh pages to fault in) served 1 GiB at 0.46-0.53x nginx's sendfile; 16 MiB windows at
-    # 0.67-0.77x, 32 MiB at 0.74-0.94x (benchmarks/engine.py). A window is unmapped when uvloop
-    # drops its last view, i.e. once written; at most two are mapped per transfer (64 MiB of
-    # shared page cache, not memory of our own).
+    # which ASGI cannot reach. Reading 4 MiB per hop into a new bytes object (one more copy, and
+    # fresh pages to fault in) served 1 GiB at 0.56-0.61x nginx's sendfile; 32 MiB windows serve
+    # it at 0.85-0.88x (medians, benchmarks/engine.py; 16 MiB windows: ~0.1x less, 64 MiB: no
+    # clear gain). A window is unmapped when uvloop drops its last view, i.e. once written; at
+    # most two are mapped per transfer: 64 MiB of shared page cache, not memory of our own.
     #
     # Only the kernel reads a map: a page past the end of a file truncated while mapped makes
     # write(2) fail with EFAULT (the response is cut short), never SIGBUS in the server. And it
