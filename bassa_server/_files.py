@@ -25,6 +25,9 @@ from starlette.types import Receive, Scope, Send
 
 from bassa_server._openapi import error_response
 
+# Linux reads a window in when it is mapped; elsewhere its pages fault in during the write instead
+POPULATE: int = getattr(mmap, "MAP_POPULATE", 0)
+
 
 def inside(folder: Path, relative: str) -> Path | None:
     """`folder / relative` when it is a regular file that stays inside `folder`, else None."""
@@ -136,7 +139,7 @@ class LenientFileResponse(Response):
         mapped = mmap.mmap(
             self._fd,
             size + position - offset,
-            flags=mmap.MAP_SHARED | mmap.MAP_POPULATE,
+            flags=mmap.MAP_SHARED | POPULATE,
             prot=mmap.PROT_READ,
             offset=offset,
         )
