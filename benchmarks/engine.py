@@ -7,8 +7,11 @@
 2. Serving: that completed file fetched with curl through `GET /api/download/{id}` vs from nginx
    (same file, same client). Goal: Bassa / nginx throughput >= 0.8.
 
-Runs alternate; medians are compared. python's http.server stands in when nginx is missing.
+Runs alternate; medians are compared. nginx comes from `./scripts/setup server,dev bench` (the
+Debian `nginx` package); without it python's http.server stands in, a far slower baseline that
+makes the serving ratio meaningless (the output names the baseline it used).
 
+    ./scripts/setup server,dev bench
     .venv/bin/python benchmarks/engine.py [--size BYTES] [--runs N] [--tmp /dev/shm]
 """
 
