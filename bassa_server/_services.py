@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bassa_server._auth import SessionTokens, ShareTokens
 from bassa_server._config import Settings
 from bassa_server._prepared import PreparedRead
+from bassa_server._read_cache import ReadCache
 
 T = TypeVar("T")
 
@@ -58,6 +59,7 @@ class Services:
     # user name -> (monotonic time read, what the security hook learnt); see _security.py
     user_states: dict[str, tuple[float, Any]] = field(default_factory=dict)
     _reader: PoolProxiedConnection | None = None
+    _reader_cache: ReadCache = field(default_factory=ReadCache)
     # one write limiter per event loop (a limiter belongs to the loop that made it)
     _writers: dict[int, anyio.CapacityLimiter] = field(default_factory=dict)
 
@@ -122,9 +124,28 @@ class Services:
                     return read.all(connection.connection, dialect, **values)
 
             return await anyio.to_thread.run_sync(in_thread)
+        return read.all(self._kept_reader(), dialect, **values)
+
+    async def shaped(
+        self, read: PreparedRead, shape: Callable[[list[tuple[Any, ...]]], T], **values: Any
+    ) -> T:
+        """`shape` of a prepared read's rows; on SQLite kept until the next commit (see
+        _read_cache.py), so `shape` must return something immutable, such as a body's bytes."""
+        if not self.inline_reads:
+            return shape(await self.prepared(read, **values))
+        reader = self._kept_reader()
+        dialect = self.engine.dialect
+        return self._reader_cache.get(
+            reader,
+            (read, shape, *sorted(values.items())),
+            lambda: shape(read.all(reader, dialect, **values)),
+        )
+
+    def _kept_reader(self) -> PoolProxiedConnection:
         if self._reader is None:
             self._reader = self.engine.raw_connection()
-        return read.all(self._reader, dialect, **values)
+            self._reader_cache = ReadCache()  # data_version counts per connection
+        return self._reader
 
     def close(self) -> None:
         """Return the kept reader and close the pool."""

@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import orjson
+from starlette.responses import Response
+
 from bassa_server._db.models import Download
 from bassa_server._openapi import Call, FastJSONResponse
 from bassa_server._services import Services
@@ -32,6 +35,11 @@ def reply(body: Any, status: int = 200) -> FastJSONResponse:
     return FastJSONResponse(body, status_code=status)
 
 
+def json_reply(body: bytes) -> Response:
+    """A 200 reply of JSON already rendered (the same headers as `reply`)."""
+    return Response(body, media_type=FastJSONResponse.media_type)
+
+
 def page_offset(page: int) -> int:
     """The row offset of a 1-based page."""
     return (page - 1) * PAGE_SIZE
@@ -57,6 +65,7 @@ DOWNLOAD_COLUMNS = (
 DOWNLOAD_KEYS = tuple(column.key for column in DOWNLOAD_COLUMNS)
 
 
-def download_json(row: Sequence[Any]) -> dict[str, Any]:
-    """A row of DOWNLOAD_COLUMNS as the spec's `Download` object (zip: ~10x faster per row)."""
-    return dict(zip(DOWNLOAD_KEYS, row, strict=True))
+def downloads_json(rows: Sequence[Sequence[Any]]) -> bytes:
+    """Rows of DOWNLOAD_COLUMNS as a JSON list of the spec's `Download` objects (zip: ~10x
+    faster per row than reading the columns by name)."""
+    return orjson.dumps([dict(zip(DOWNLOAD_KEYS, row, strict=True)) for row in rows])

@@ -14,7 +14,8 @@ from bassa_server._handlers._common import (
     DOWNLOAD_COLUMNS,
     PAGE_SIZE,
     SUCCESS,
-    download_json,
+    downloads_json,
+    json_reply,
     page_offset,
     reply,
     services,
@@ -50,16 +51,17 @@ _COMPLETED_PAGE = PreparedRead(
 async def list_own_downloads(call: Call) -> Response:
     """The caller's downloads, oldest first, 15 a page."""
     user_name, offset = session_user(call).user_name, page_offset(call.params["page"])
-    rows = await services(call).prepared(_OWN_PAGE, user_name=user_name, offset=offset)
-    return reply([download_json(row) for row in rows])
+    svc = services(call)
+    body = await svc.shaped(_OWN_PAGE, downloads_json, user_name=user_name, offset=offset)
+    return json_reply(body)
 
 
 @handlers.operation("list_completed_downloads")
 async def list_completed_downloads(call: Call) -> Response:
     """Every user's completed downloads, newest first, 15 a page."""
     offset = page_offset(call.params["page"])
-    rows = await services(call).prepared(_COMPLETED_PAGE, offset=offset)
-    return reply([download_json(row) for row in rows])
+    body = await services(call).shaped(_COMPLETED_PAGE, downloads_json, offset=offset)
+    return json_reply(body)
 
 
 @handlers.operation("add_download")

@@ -128,6 +128,10 @@ class _PathRoute(Route):
 
         super().__init__(path, dispatch, methods=list(endpoints), name=path)
 
+    def endpoint_for(self, method: str) -> Endpoint | None:
+        """The endpoint serving `method` on this path, if any."""
+        return self._endpoints.get(method)
+
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         """Starlette's match, except on a path that belongs to a static route."""
         match, child_scope = super().matches(scope)
@@ -163,10 +167,20 @@ class _SpecRoutes(BaseRoute):
         return Match.NONE, {}
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Hand over to the route `matches` found (metrics read its path template)."""
+        """Run the endpoint of the route `matches` found (metrics read its path template).
+
+        An endpoint turns every exception into a JSON response itself, so it is awaited
+        directly rather than through Starlette's per-request exception wrapper; a method the
+        path lacks goes to the route, which answers 405.
+        """
         route = scope[_SPEC_ROUTE]
         scope["route"] = route
-        await route.handle(scope, receive, send)
+        endpoint = route.endpoint_for(scope["method"])
+        if endpoint is None:
+            await route.handle(scope, receive, send)
+            return
+        response = await endpoint(Request(scope, receive, send))
+        await response(scope, receive, send)
 
     def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
         """Not used: the spec, not route names, says where operations live."""

@@ -98,6 +98,18 @@ def test_completed_downloads_are_shared_newest_first(server: LiveServer) -> None
     assert next(row for row in page if row["id"] == second)["size"] == 3
 
 
+def test_pages_show_changes_made_by_another_process(server: LiveServer) -> None:
+    """A page served once is served anew as soon as any process commits a change."""
+    _, token = make_user(server)
+    download_id = queue_download(server, token, "https://example.org/fresh.bin")
+    url = f"{server.url}/api/user/downloads/1"
+    for expected in (0, 1, 3):
+        set_download(server, download_id, status=expected)
+        for _ in range(2):
+            rows = http.get(url, headers={"token": token}).json()
+            assert [row["status"] for row in rows] == [expected]
+
+
 def test_delete_rules(server: LiveServer) -> None:
     """Owners delete queued or failed rows; others get 403, started rows 409, unknown ids 404."""
     url = server.url
