@@ -134,10 +134,10 @@ class LiveServer:
             pid = int(text.split(" ", 1)[0])
             names[pid] = name
             children.setdefault(int(rest.split()[1]), []).append(pid)
-        found, todo = [], [self.process.pid]
-        while todo:
-            for child in children.get(todo.pop(), []):
-                todo.append(child)
+        found, pending = [], [self.process.pid]
+        while pending:
+            for child in children.get(pending.pop(), []):
+                pending.append(child)
                 if names[child] == "aria2c":
                     found.append(child)
         return found
