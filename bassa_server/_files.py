@@ -126,12 +126,18 @@ class LenientFileResponse(Response):
         if start == end:  # an empty file: nothing to map (a zero-length map is an error)
             await send({"type": "http.response.body", "body": b"", "more_body": False})
             return
-        position = start
-        while position < end:
-            size = min(self.chunk_size, end - position)
-            window = await anyio.to_thread.run_sync(self._map, position, size)
-            position += size
-            await send({"type": "http.response.body", "body": window, "more_body": position < end})
+        # uvicorn's send() returns quietly once the client has gone, so without a listener a
+        # hang-up would leave the loop mapping the rest of the file for nobody
+        async with anyio.create_task_group() as transfer:
+            transfer.start_soon(_cancel_on_disconnect, receive, transfer.cancel_scope)
+            position = start
+            while position < end:
+                size = min(self.chunk_size, end - position)
+                window = await anyio.to_thread.run_sync(self._map, position, size)
+                position += size
+                more = position < end
+                await send({"type": "http.response.body", "body": window, "more_body": more})
+            transfer.cancel_scope.cancel()
 
     def _map(self, position: int, size: int) -> memoryview:
         """`size` bytes of the file from `position`, mapped and read into memory (blocking I/O)."""
@@ -144,3 +150,10 @@ class LenientFileResponse(Response):
             offset=offset,
         )
         return memoryview(mapped)[position - offset :]
+
+
+async def _cancel_on_disconnect(receive: Receive, scope: anyio.CancelScope) -> None:
+    """Cancel `scope` when the client disconnects (the request body, if any, is already read)."""
+    while (await receive())["type"] != "http.disconnect":
+        pass
+    scope.cancel()

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
+import os
 import time
 import zipfile
+from pathlib import Path
 from typing import Any
 
 from tests.conftest import MakeServer
@@ -195,3 +198,32 @@ def test_expired_share_and_zip_cleanup(make_server: MakeServer) -> None:
         time.sleep(0.1)
     assert response.status_code == 404
     assert not (server.data_dir / "zips" / f"{process_id}.zip").exists()
+
+
+def _open_by_server(server: LiveServer, path: Path) -> bool:
+    """Whether the server process holds `path` open (from /proc)."""
+    assert server.process is not None
+    for fd in Path(f"/proc/{server.process.pid}/fd").iterdir():
+        with contextlib.suppress(OSError):
+            if os.readlink(fd) == str(path):
+                return True
+    return False
+
+
+def test_a_client_hanging_up_stops_the_transfer(server: LiveServer) -> None:
+    """When the client goes away mid-file the server stops reading the file and closes it, instead
+    of mapping the rest of a 64 GiB file for nobody."""
+    token = make_user(server)[1]
+    download_id, _ = completed(server, token, "huge-sparse.bin", b"x")
+    path = (server.data_dir / "downloads" / "huge-sparse.bin").resolve()
+    os.truncate(path, 64 * 1024**3)  # sparse: no disk used
+    with http.stream(
+        "GET", f"{server.url}/api/download/{download_id}", headers={"token": token}
+    ) as response:
+        assert response.status_code == 200
+        next(response.iter_raw(1024 * 1024))
+        assert _open_by_server(server, path)
+    deadline = time.monotonic() + 5.0
+    while _open_by_server(server, path):
+        assert time.monotonic() < deadline, "the server still reads the file after the hang-up"
+        time.sleep(0.05)
