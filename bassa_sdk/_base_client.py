@@ -7,6 +7,7 @@ with `with_options()`, and reading a finished call's response.
 
 from __future__ import annotations
 
+import dataclasses
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from typing import Any, Self, TypeVar
@@ -117,18 +118,7 @@ class ClientBase(ABC):
 
     def _changes(self, **changes: Any) -> dict[str, Any]:
         options = self._options
-        current = {
-            "base_url": options.base_url,
-            "timeout": options.timeout,
-            "max_attempts": options.max_attempts,
-            "retry_deadline": options.retry_deadline,
-            "wait_initial": options.wait_initial,
-            "wait_max": options.wait_max,
-            "max_retry_after": options.max_retry_after,
-            "rate_limit": options.rate_limit,
-            "auto_relogin": options.auto_relogin,
-            "server_key": options.server_key,
-        }
+        current = {f.name: getattr(options, f.name) for f in dataclasses.fields(options)}
         current.update({k: v for k, v in changes.items() if v is not _UNCHANGED})
         return current
 

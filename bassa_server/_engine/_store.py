@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, CursorResult, Update, and_, func, or_, select, update
+from sqlalchemy import CursorResult, Update, func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bassa_server._db.models import (
@@ -117,33 +117,42 @@ def changed_rows(session: Session, statement: Update) -> int:
     return int(cast(CursorResult[Any], session.execute(statement)).rowcount)
 
 
-def _owned_row(download_id: int, engine_id: str) -> ColumnElement[bool]:
-    return and_(
-        Download.id == download_id,
-        Download.status == STARTED,
-        Download.claimed_by == engine_id,
-    )
-
-
-def set_gid(sessions: SessionFactory, download_id: int, engine_id: str, gid: str) -> bool:
-    """Record the GID a download is about to get in aria2 (before asking aria2 for it)."""
+def _update_owned(
+    sessions: SessionFactory, download_id: int, engine_id: str, **values: Any
+) -> bool:
+    """Set `values` on a download this engine has claimed and still runs; False when it no
+    longer owns it (another replica took it over after a missed heartbeat)."""
     with sessions() as session:
         done = changed_rows(
-            session, update(Download).where(_owned_row(download_id, engine_id)).values(gid=gid)
+            session,
+            update(Download)
+            .where(
+                Download.id == download_id,
+                Download.status == STARTED,
+                Download.claimed_by == engine_id,
+            )
+            .values(**values),
         )
         session.commit()
     return done == 1
 
 
+def set_gid(sessions: SessionFactory, download_id: int, engine_id: str, gid: str) -> bool:
+    """Record the GID a download is about to get in aria2 (before asking aria2 for it)."""
+    return _update_owned(sessions, download_id, engine_id, gid=gid)
+
+
 def release(sessions: SessionFactory, download_id: int, engine_id: str) -> None:
     """Give a claimed download back to the queue."""
-    with sessions() as session:
-        session.execute(
-            update(Download)
-            .where(_owned_row(download_id, engine_id))
-            .values(status=QUEUED, claimed_by=None, heartbeat_time=None, gid=None)
-        )
-        session.commit()
+    _update_owned(
+        sessions,
+        download_id,
+        engine_id,
+        status=QUEUED,
+        claimed_by=None,
+        heartbeat_time=None,
+        gid=None,
+    )
 
 
 def progress(
@@ -157,13 +166,15 @@ def progress(
     now: int,
 ) -> None:
     """Store what aria2 reports for a running download, and renew the claim."""
-    with sessions() as session:
-        session.execute(
-            update(Download)
-            .where(_owned_row(download_id, engine_id))
-            .values(size=total, completed_length=done, download_speed=speed, heartbeat_time=now)
-        )
-        session.commit()
+    _update_owned(
+        sessions,
+        download_id,
+        engine_id,
+        size=total,
+        completed_length=done,
+        download_speed=speed,
+        heartbeat_time=now,
+    )
 
 
 def heartbeat(sessions: SessionFactory, engine_id: str, now: int) -> None:
@@ -205,45 +216,35 @@ def complete(
     now: int,
 ) -> bool:
     """Mark a download completed with its real size, file and completion time."""
-    with sessions() as session:
-        done = changed_rows(
-            session,
-            update(Download)
-            .where(_owned_row(download_id, engine_id))
-            .values(
-                status=COMPLETED,
-                size=size,
-                completed_length=size,
-                download_speed=0,
-                path=path,
-                download_name=name,
-                completed_time=now,
-                claimed_by=None,
-                heartbeat_time=None,
-                error=None,
-            ),
-        )
-        session.commit()
-    return done == 1
+    return _update_owned(
+        sessions,
+        download_id,
+        engine_id,
+        status=COMPLETED,
+        size=size,
+        completed_length=size,
+        download_speed=0,
+        path=path,
+        download_name=name,
+        completed_time=now,
+        claimed_by=None,
+        heartbeat_time=None,
+        error=None,
+    )
 
 
 def fail(sessions: SessionFactory, download_id: int, engine_id: str, reason: str) -> bool:
     """Mark a download failed, keeping why."""
-    with sessions() as session:
-        done = changed_rows(
-            session,
-            update(Download)
-            .where(_owned_row(download_id, engine_id))
-            .values(
-                status=ERROR,
-                error=reason[:2000],
-                download_speed=0,
-                claimed_by=None,
-                heartbeat_time=None,
-            ),
-        )
-        session.commit()
-    return done == 1
+    return _update_owned(
+        sessions,
+        download_id,
+        engine_id,
+        status=ERROR,
+        error=reason[:2000],
+        download_speed=0,
+        claimed_by=None,
+        heartbeat_time=None,
+    )
 
 
 @dataclasses.dataclass(frozen=True)
