@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
-from bassa_server._auth import hash_password_async, verify_password_async
+from bassa_server._auth import SessionClaim, hash_password_async, verify_password_async
 from bassa_server._db.models import User
 from bassa_server._handlers._common import SUCCESS, reply, services
 from bassa_server._openapi import ApiError, Call, HandlerSet
@@ -23,7 +23,14 @@ async def login(call: Call) -> Response:
     """Check the credentials; an approved, unblocked user gets a first token."""
     svc = services(call)
     user_name, password = call.body["user_name"], call.body["password"]
-    query = select(User.user_name, User.password_hash, User.auth, User.approved, User.blocked)
+    query = select(
+        User.user_name,
+        User.password_hash,
+        User.auth,
+        User.approved,
+        User.blocked,
+        User.session_stamp,
+    )
     user = await svc.read_db(
         lambda db: db.execute(query.where(User.user_name == user_name)).first()
     )
@@ -34,7 +41,7 @@ async def login(call: Call) -> Response:
     if not user.approved:
         raise ApiError(401, "account not approved", extra={"status": "unapproved"})
     response = reply({"auth": str(user.auth)})
-    response.headers["token"] = svc.tokens.mint(user.user_name)
+    response.headers["token"] = svc.tokens.mint(SessionClaim(user.user_name, user.session_stamp))
     response.headers["access-control-expose-headers"] = "token"
     return response
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, func, select, update
+from sqlalchemy import Connection, bindparam, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
@@ -122,13 +122,22 @@ async def delete_download(call: Call) -> Response:
 
 @handlers.operation("rate_download")
 async def rate_download(call: Call) -> Response:
-    """Set the caller's rating and recompute the download's rounded average."""
+    """Set the caller's rating of a download they can see; recompute the rounded average."""
     user = session_user(call)
     download_id = call.params["id"]
     rate: int = call.body["rate"]
 
     def rate_it(session: Session) -> int:
-        if session.get(Download, download_id) is None:
+        # only what the caller can see may be rated: their own downloads and the shared
+        # library (completed downloads); anything else answers exactly like a missing id, so
+        # ratings cannot probe which ids exist or what other users queue
+        visible = session.scalar(
+            select(Download.id).where(
+                Download.id == download_id,
+                or_(Download.user_name == user.user_name, Download.status == COMPLETED),
+            )
+        )
+        if visible is None:
             raise ApiError(404, NOT_FOUND)
         existing = session.get(Rating, (user.user_name, download_id))
         if existing is None:

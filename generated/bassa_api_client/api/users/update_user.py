@@ -93,7 +93,8 @@ def sync_detailed(
     """Update a user
 
      Admins only. Changes the given fields of a user: a new name, level, e-mail address or
-    password (stored hashed). Renaming a user ends their sessions. Unknown user: 404; a name
+    password (stored hashed). A new name or password ends every session of the user (each
+    token issued before stops working). Unknown user: 404; a name
     or e-mail address that another user has: 409.
 
     Args:
@@ -130,7 +131,8 @@ def sync(
     """Update a user
 
      Admins only. Changes the given fields of a user: a new name, level, e-mail address or
-    password (stored hashed). Renaming a user ends their sessions. Unknown user: 404; a name
+    password (stored hashed). A new name or password ends every session of the user (each
+    token issued before stops working). Unknown user: 404; a name
     or e-mail address that another user has: 409.
 
     Args:
@@ -162,7 +164,8 @@ async def asyncio_detailed(
     """Update a user
 
      Admins only. Changes the given fields of a user: a new name, level, e-mail address or
-    password (stored hashed). Renaming a user ends their sessions. Unknown user: 404; a name
+    password (stored hashed). A new name or password ends every session of the user (each
+    token issued before stops working). Unknown user: 404; a name
     or e-mail address that another user has: 409.
 
     Args:
@@ -197,7 +200,8 @@ async def asyncio(
     """Update a user
 
      Admins only. Changes the given fields of a user: a new name, level, e-mail address or
-    password (stored hashed). Renaming a user ends their sessions. Unknown user: 404; a name
+    password (stored hashed). A new name or password ends every session of the user (each
+    token issued before stops working). Unknown user: 404; a name
     or e-mail address that another user has: 409.
 
     Args:
