@@ -55,6 +55,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         # header and body deadlines and the connection cap; idle keep-alive is uvicorn's own
         http=guarded_protocol(settings),
         timeout_keep_alive=settings.keep_alive_seconds,
+        proxy_headers=True,
+        forwarded_allow_ips=list(settings.forwarded_allow_ips),
         access_log=False,
         log_config=None,
         lifespan="on",

@@ -63,6 +63,8 @@ class Settings:
     body_timeout_seconds: float = 20.0
     keep_alive_seconds: int = 5
     max_connections: int = 1000
+    # proxies whose X-Forwarded-For names the client (login throttling keys on the client)
+    forwarded_allow_ips: tuple[str, ...] = ("127.0.0.1",)
     # failed logins (see _throttle.py)
     login_free_failures: int = 5
     login_client_free_failures: int = 30
