@@ -14,7 +14,7 @@ from bassa_server._db.models import COMPLETED, DELETED, Download, User
 from bassa_server._handlers._common import SUCCESS, reply, services
 from bassa_server._handlers.auth import create_user, ensure_free
 from bassa_server._openapi import ApiError, Call, HandlerSet
-from bassa_server._security import session_user
+from bassa_server._security import SessionUser, session_user
 
 handlers = HandlerSet()
 HEAVY_USERS = 10
@@ -128,6 +128,14 @@ async def update_user(call: Call) -> Response:
     except IntegrityError:
         raise ApiError(409, "username or email taken") from None
     svc.forget_user(name, changes.get("user_name", name))
+    caller = session_user(call)
+    if caller.user_name == name and "session_stamp" in changes:
+        # an admin who renamed or re-passworded themselves goes on under the new credentials
+        call.principal = SessionUser(
+            changes.get("user_name", name),
+            changes.get("auth", caller.auth),
+            changes["session_stamp"],
+        )
     return reply(SUCCESS)
 
 

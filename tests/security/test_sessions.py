@@ -143,3 +143,19 @@ def test_other_replicas_refuse_ended_sessions_within_a_second(
     assert ended.status_code == 200
     took = wait_until(lambda: own_page(replica, token)[0] == 403, timeout=5.0, interval=0.05)
     assert took <= OTHER_REPLICA_BOUND + 0.5
+
+
+def test_an_admin_who_changes_their_own_password_goes_on_with_the_answers_token(
+    server: LiveServer,
+) -> None:
+    """An admin's new password ends their earlier tokens too, and the answer's token (under the
+    new credentials) carries their session on."""
+    name, token = make_user(server, auth=0)
+    response = http.put(
+        f"{server.url}/api/user/{name}",
+        json={"password": "another-password-3"},
+        headers={"token": token},
+    )
+    assert response.status_code == 200
+    assert_refused(server, token)
+    assert own_page(server, response.headers["token"])[0] == 200

@@ -94,7 +94,8 @@ def sync_detailed(
 
      Admins only. Changes the given fields of a user: a new name, level, e-mail address or
     password (stored hashed). A new name or password ends every session of the user (each
-    token issued before stops working). Unknown user: 404; a name
+    token issued before stops working); an admin changing their own keeps the session the
+    answer's `token` header carries. Unknown user: 404; a name
     or e-mail address that another user has: 409.
 
     Args:
@@ -132,7 +133,8 @@ def sync(
 
      Admins only. Changes the given fields of a user: a new name, level, e-mail address or
     password (stored hashed). A new name or password ends every session of the user (each
-    token issued before stops working). Unknown user: 404; a name
+    token issued before stops working); an admin changing their own keeps the session the
+    answer's `token` header carries. Unknown user: 404; a name
     or e-mail address that another user has: 409.
 
     Args:
@@ -165,7 +167,8 @@ async def asyncio_detailed(
 
      Admins only. Changes the given fields of a user: a new name, level, e-mail address or
     password (stored hashed). A new name or password ends every session of the user (each
-    token issued before stops working). Unknown user: 404; a name
+    token issued before stops working); an admin changing their own keeps the session the
+    answer's `token` header carries. Unknown user: 404; a name
     or e-mail address that another user has: 409.
 
     Args:
@@ -201,7 +204,8 @@ async def asyncio(
 
      Admins only. Changes the given fields of a user: a new name, level, e-mail address or
     password (stored hashed). A new name or password ends every session of the user (each
-    token issued before stops working). Unknown user: 404; a name
+    token issued before stops working); an admin changing their own keeps the session the
+    answer's `token` header carries. Unknown user: 404; a name
     or e-mail address that another user has: 409.
 
     Args:
