@@ -157,4 +157,6 @@ def client_key(host: str) -> str:
 
 
 def _pair_key(account: str, client: str) -> str:
-    return f"{client_key(client)}\0{account}"
+    # case-folded: MySQL's default collation finds "Alice" for "alice", and each spelling must
+    # not get its own free failures
+    return f"{client_key(client)}\0{account.casefold()}"

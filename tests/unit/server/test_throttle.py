@@ -61,12 +61,14 @@ def test_a_success_clears_the_accounts_count_for_that_client(tmp_path: Path) -> 
 
 
 def test_other_clients_and_accounts_are_unaffected(tmp_path: Path) -> None:
-    """A throttled (account, client) pair leaves the account's other clients alone."""
+    """A throttled (account, client) pair leaves the account's other clients (and other
+    accounts from that client) alone."""
     clock = Clock()
     gate = throttle(tmp_path, clock)
     for _ in range(8):
         fail(gate, "alice", "10.0.0.1")
     assert gate.admit("alice", "10.0.0.1") > 0
+    assert gate.admit("ALICE", "10.0.0.1") > 0  # another spelling is no fresh start
     assert gate.admit("alice", "10.0.0.2") == 0
     assert gate.admit("bob", "10.0.0.1") == 0
 
