@@ -29,6 +29,8 @@ from bassa_server._config import Settings
 
 logger = logging.getLogger("bassa_server.http")
 BUSY_RETRY_AFTER_SECONDS = 1
+# refusals over the cap are logged as one warning a minute with their count, not one line each
+BUSY_WARNING_SECONDS = 60.0
 _BUSY_BODY = orjson.dumps({"error": "server busy: too many connections, try again shortly"})
 
 
@@ -55,6 +57,9 @@ class GuardedHttpProtocol(HttpToolsProtocol):
     header_timeout_seconds: float = 5.0
     body_timeout_seconds: float = 20.0
     max_connections: int = 1000
+    # shared by every connection of the process (the event loop's thread only)
+    _refused = 0
+    _last_warning: float | None = None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -99,12 +104,26 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         if len(self.connections) <= self.max_connections:
             super().on_headers_complete()
             return
+        self._count_refusal()
         # uvicorn starts `self.app` for the request: the busy answer stands in for this one
         app, self.app = self.app, _busy
         try:
             super().on_headers_complete()
         finally:
             self.app = app
+
+    def _count_refusal(self) -> None:
+        """Warn of the first refusal at once, then at most once a minute with the count since."""
+        cls = GuardedHttpProtocol
+        now = self.loop.time()
+        cls._refused += 1
+        last = cls._last_warning
+        if last is None or now - last >= BUSY_WARNING_SECONDS:
+            logger.warning(
+                "refused requests over the connection cap",
+                extra={"refused": cls._refused, "max_connections": self.max_connections},
+            )
+            cls._refused, cls._last_warning = 0, now
 
     def on_message_complete(self) -> None:
         """The whole request arrived: no deadline until the next one begins."""

@@ -96,7 +96,8 @@ def test_a_body_that_never_arrives_is_cut_off(guarded: LiveServer) -> None:
 
 def test_connections_over_the_cap_are_refused_with_503(guarded: LiveServer) -> None:
     """With the cap's worth of connections open, a further request gets a JSON 503 with
-    Retry-After, and requests succeed again once those connections are gone."""
+    Retry-After (and the log a warning), and requests succeed again once those connections are
+    gone."""
     held = [open_connection(guarded) for _ in range(CAP)]
     try:
         with httpx.Client(base_url=guarded.url, timeout=10.0) as client:
@@ -110,3 +111,7 @@ def test_connections_over_the_cap_are_refused_with_503(guarded: LiveServer) -> N
             wait_until(lambda: client.get("/api/health").status_code == 200, timeout=SLACK)
     finally:
         close_all(held)
+    warnings = [e for e in log_entries(guarded) if e["level"] == "warning"]
+    assert [(e["message"], e["max_connections"]) for e in warnings] == [
+        ("refused requests over the connection cap", CAP)
+    ]
