@@ -107,10 +107,8 @@ def test_failed_fetches_keep_link_credentials_out_of_the_log(live_server: LiveSe
         f"?X-Amz-Signature={SIGNATURE}&token=tok-{SIGNATURE}"
     )
     download_id = queue_download(live_server, token, link)
-    started = httpx.get(
-        f"{live_server.url}/api/download/start", headers={"key": live_server.server_key}
-    )
-    assert started.status_code == 200
+    key = {"key": live_server.server_key}
+    assert httpx.get(f"{live_server.url}/api/download/start", headers=key).status_code == 200
 
     def failed() -> bool:
         status = http.get(
@@ -118,9 +116,12 @@ def test_failed_fetches_keep_link_credentials_out_of_the_log(live_server: LiveSe
         )
         return bool(status.json()["status"] == 4)
 
-    wait_until(failed, timeout=60.0)
-    # aria2's console lines reach the log through a pipe, a moment after the failure
-    wait_until(lambda: f"127.0.0.1:{port}" in live_server.log(), timeout=10.0)
+    try:
+        wait_until(failed, timeout=60.0)
+        # aria2's console lines reach the log through a pipe, a moment after the failure
+        wait_until(lambda: f"127.0.0.1:{port}" in live_server.log(), timeout=10.0)
+    finally:  # paused again, so this test leaves no one else's downloads running
+        assert httpx.get(f"{live_server.url}/api/download/kill", headers=key).status_code == 200
     log = live_server.log()
     assert PASSWORD_IN_LINK not in log
     assert SIGNATURE not in log
