@@ -45,6 +45,8 @@ SAFE_TO_RETRY: Final = frozenset(
 EXTENSIONS: Final = frozenset(
     {
         "create_share_link",
+        "end_own_sessions",
+        "end_user_sessions",
         "get_download_status",
         "get_liveness",
         "get_queue_status",
@@ -56,6 +58,8 @@ EXTENSIONS: Final = frozenset(
 METHODS: Final[Mapping[str, str]] = {
     "login": "POST",
     "sign_up": "POST",
+    "end_own_sessions": "POST",
+    "end_user_sessions": "POST",
     "list_users": "GET",
     "add_user": "POST",
     "update_user": "PUT",

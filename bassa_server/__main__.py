@@ -15,6 +15,7 @@ import uvicorn
 
 from bassa_server._app import create_app
 from bassa_server._config import DEFAULT_DATA_DIR, DEFAULT_HOST, DEFAULT_PORT, Settings
+from bassa_server._http import guarded_protocol
 from bassa_server._logging import configure_logging
 
 GRACEFUL_SHUTDOWN_SECONDS = 10
@@ -51,6 +52,11 @@ def main(argv: Sequence[str] | None = None) -> None:
         host=settings.host,
         port=settings.port,
         workers=1,
+        # header and body deadlines and the connection cap; idle keep-alive is uvicorn's own
+        http=guarded_protocol(settings),
+        timeout_keep_alive=settings.keep_alive_seconds,
+        proxy_headers=True,
+        forwarded_allow_ips=list(settings.forwarded_allow_ips),
         access_log=False,
         log_config=None,
         lifespan="on",

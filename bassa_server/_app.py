@@ -44,6 +44,7 @@ from bassa_server._openapi import (
 )
 from bassa_server._security import ADMIN_LEVEL, Security
 from bassa_server._services import LifespanService, Services
+from bassa_server._throttle import LoginThrottle
 from bassa_server._zips import ZipJobs
 
 logger = logging.getLogger("bassa_server")
@@ -70,6 +71,7 @@ def create_app(settings: Settings, *, clock: Callable[[], float] = time.time) ->
         tokens=SessionTokens(settings.secret_key, settings.token_ttl_seconds, clock),
         shares=ShareTokens(settings.secret_key, clock),
         registry=registry,
+        login_throttle=LoginThrottle(settings, registry),
         clock=clock,
     )
     zips = ZipJobs(settings.zips_dir, settings.zip_ttl_seconds, services.run_db, clock)

@@ -1,8 +1,11 @@
 """Passwords, session tokens, share tokens and the server key.
 
 Passwords are argon2 hashes (slow on purpose: callers run `hash`/`verify` off the event loop).
-Session tokens are itsdangerous-signed user names with a timestamp; they expire `ttl` seconds after
-they were minted and every authenticated response mints a fresh one, so a session slides. Share
+Session tokens are itsdangerous-signed (user name, session stamp) pairs with a timestamp; they
+expire `ttl` seconds after they were minted and every authenticated response mints a fresh one, so
+a session slides. The session stamp is a random value kept with the account and replaced whenever
+its credentials change (password, name, block, "log out everywhere"); a new account gets a new one,
+so a token outlives none of these, nor the deletion of its account and the re-use of its name. Share
 tokens are signed (process id, expiry) pairs under a different salt, so neither kind of token can
 stand in for the other. The clock is injected so tests can mint tokens in the past.
 """
@@ -12,8 +15,10 @@ from __future__ import annotations
 import asyncio
 import hmac
 import os
+import secrets
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import anyio
@@ -78,19 +83,32 @@ def same_secret(given: str | None, expected: str) -> bool:
     return given is not None and hmac.compare_digest(given.encode(), expected.encode())
 
 
+def new_session_stamp() -> str:
+    """A fresh session stamp: 128 random bits, so no two accounts or credentials share one."""
+    return secrets.token_hex(16)
+
+
+@dataclass(frozen=True)
+class SessionClaim:
+    """Who a valid session token speaks for: a user name under one session stamp."""
+
+    user_name: str
+    stamp: str
+
+
 class SessionTokens:
     """Mint and check the signed, expiring session tokens.
 
     Both directions are memoised, as every authenticated request checks one token and mints
-    another: a token minted in the same second for the same user is byte-identical (the
+    another: a token minted in the same second for the same session is byte-identical (the
     timestamp has one-second resolution), and a token once verified only needs its age checked.
     """
 
     def __init__(self, secret: str, ttl_seconds: int, clock: Clock = time.time) -> None:
         self.ttl_seconds = ttl_seconds
         self._clock = clock
-        self._minted: dict[str, tuple[int, str]] = {}
-        self._verified: dict[str, tuple[str, int]] = {}
+        self._minted: dict[SessionClaim, tuple[int, str]] = {}
+        self._verified: dict[str, tuple[SessionClaim, int]] = {}
         signer_clock = clock
 
         class _Signer(TimestampSigner):
@@ -99,18 +117,19 @@ class SessionTokens:
 
         self._serializer = URLSafeTimedSerializer(secret, salt=SESSION_SALT, signer=_Signer)
 
-    def mint(self, user_name: str) -> str:
-        """A token for `user_name`, valid for `ttl_seconds` from now."""
+    def mint(self, session: SessionClaim) -> str:
+        """A token for `session`, valid for `ttl_seconds` from now (while its stamp stands)."""
         now = int(self._clock())
-        cached = self._minted.get(user_name)
+        cached = self._minted.get(session)
         if cached is not None and cached[0] == now:
             return cached[1]
-        token = self._serializer.dumps(user_name)
-        _remember(self._minted, user_name, (now, token))
+        token = self._serializer.dumps([session.user_name, session.stamp])
+        _remember(self._minted, session, (now, token))
         return token
 
-    def user_of(self, token: str) -> str | None:
-        """The user name a valid, unexpired token names; None for anything else."""
+    def session_of(self, token: str) -> SessionClaim | None:
+        """The session a valid, unexpired token names; None for anything else (including the
+        tokens of earlier versions, which named only a user)."""
         now = int(self._clock())
         known = self._verified.get(token)
         if known is None:
@@ -121,18 +140,20 @@ class SessionTokens:
                 )
             except BadData:
                 return None
-            if not isinstance(value, str):
-                return None
-            known = (value, int(issued.timestamp()))
+            match value:
+                case [str(user_name), str(stamp)]:
+                    known = (SessionClaim(user_name, stamp), int(issued.timestamp()))
+                case _:
+                    return None
             _remember(self._verified, token, known)
-        user_name, issued_at = known
-        return user_name if 0 <= now - issued_at <= self.ttl_seconds else None
+        session, issued_at = known
+        return session if 0 <= now - issued_at <= self.ttl_seconds else None
 
 
 MEMO_LIMIT = 10_000
 
 
-def _remember(memo: dict[str, Any], key: str, value: Any) -> None:
+def _remember(memo: dict[Any, Any], key: Any, value: Any) -> None:
     """Store in a bounded memo (emptied when full: simple, and refilled by the next requests)."""
     if len(memo) >= MEMO_LIMIT:
         memo.clear()

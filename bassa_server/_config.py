@@ -58,6 +58,18 @@ class Settings:
     share_ttl_seconds: int = DAY
     engine_poll_seconds: float = 1.0
     max_body_bytes: int = 1024 * 1024
+    # connections (see _http.py): a request's headers, then its body, must arrive within these
+    header_timeout_seconds: float = 5.0
+    body_timeout_seconds: float = 20.0
+    keep_alive_seconds: int = 5
+    max_connections: int = 1000
+    # proxies whose X-Forwarded-For names the client (login throttling keys on the client)
+    forwarded_allow_ips: tuple[str, ...] = ("127.0.0.1",)
+    # failed logins (see _throttle.py)
+    login_free_failures: int = 5
+    login_client_free_failures: int = 30
+    login_backoff_seconds: float = 1.0
+    login_max_backoff_seconds: float = 900.0
 
     @classmethod
     def load(
@@ -79,7 +91,23 @@ class Settings:
             elif (raw := env.get(ENV_PREFIX + field.name.upper())) is not None:
                 values[field.name] = _coerce(field, raw)
         settings = cls(**values)
+        settings._check_limits()
         return settings._with_derived_defaults()
+
+    def _check_limits(self) -> None:
+        """Refuse limits that would switch a defence off by accident (zero or negative)."""
+        for name in (
+            "header_timeout_seconds",
+            "body_timeout_seconds",
+            "keep_alive_seconds",
+            "max_connections",
+            "login_free_failures",
+            "login_client_free_failures",
+            "login_backoff_seconds",
+            "login_max_backoff_seconds",
+        ):
+            if getattr(self, name) <= 0:
+                raise ValueError(f"{ENV_PREFIX}{name.upper()}: must be greater than 0")
 
     def _with_derived_defaults(self) -> Settings:
         data_dir = self.data_dir.expanduser().resolve()

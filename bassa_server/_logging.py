@@ -2,7 +2,10 @@
 
 Nothing secret is ever passed to a logger: requests are logged by method, path (never the query
 string, which may carry a share token) and status; tokens, passwords and keys are not logged.
-uvicorn's own access log is switched off for the same reason (it prints query strings).
+uvicorn's own access log is switched off for the same reason (it prints query strings). Queued
+links are the one secret that reaches the logs from outside (aria2 repeats them in its warnings,
+failures quote them): every URL in a line, its exception text and its string fields is redacted
+as other users see it (_redact.py), whoever logged it.
 """
 
 from __future__ import annotations
@@ -12,6 +15,8 @@ import logging
 import sys
 import time
 from typing import Any
+
+from bassa_server._redact import redact_text
 
 # attributes every LogRecord has; anything else was passed in `extra=` and is logged as a field
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "color_message"}
@@ -38,13 +43,13 @@ class JsonFormatter(logging.Formatter):
             "time": self._timestamp(record.created),
             "level": record.levelname.lower(),
             "logger": record.name,
-            "message": record.getMessage(),
+            "message": redact_text(record.getMessage()),
         }
         for key, value in vars(record).items():
             if key not in _STANDARD and not key.startswith("_"):
-                entry[key] = value
+                entry[key] = redact_text(value) if isinstance(value, str) else value
         if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
+            entry["exception"] = redact_text(self.formatException(record.exc_info))
         return json.dumps(entry, default=str)
 
 

@@ -1,10 +1,13 @@
 """Who is calling: the security hook and the response finisher the binding layer runs.
 
 A session token (in the `token` header, or in the `share` query parameter as the legacy UI sends
-it) names a user whose account must exist, be approved and not be blocked. The account's state is
-read from the database and kept for at most USER_STATE_SECONDS; the handlers that change an
-account drop it at once, so blocking, renaming or deleting ends the sessions immediately on this
-replica and within that second on the others. A share token opens one zip. The server key is
+it) names a user and a session stamp; the account must exist, be approved, not be blocked, and
+still have that stamp (see _auth.py). The account's state is read from the database and kept for
+at most USER_STATE_SECONDS; the handlers that change an account drop it at once, so blocking,
+renaming, deleting, a new password or "log out everywhere" end the sessions immediately on this
+replica and within that second on the others. A token whose stamp differs from the kept one is
+checked against the database before it is refused, so a session begun on another replica a moment
+ago is not turned away. A share token opens one zip. The server key is
 compared in constant time. After a successful session check every response carries a renewed
 token, refusals included.
 """
@@ -17,7 +20,7 @@ from dataclasses import dataclass
 from sqlalchemy import bindparam, select
 from starlette.responses import Response
 
-from bassa_server._auth import same_secret
+from bassa_server._auth import SessionClaim, same_secret
 from bassa_server._db.models import User
 from bassa_server._openapi import ApiError, Call, Credential
 from bassa_server._prepared import PreparedRead
@@ -41,6 +44,12 @@ class SessionUser:
 
     user_name: str
     auth: int
+    session_stamp: str
+
+    @property
+    def session(self) -> SessionClaim:
+        """The session the caller's renewed tokens name."""
+        return SessionClaim(self.user_name, self.session_stamp)
 
     @property
     def is_admin(self) -> bool:
@@ -76,45 +85,47 @@ class Security:
         if credential.value is None:
             raise ApiError(403, TOKEN_ERROR)
         operation_id = credential.operation.operation_id
-        user_name = self.services.tokens.user_of(credential.value)
-        if user_name is None:
+        session = self.services.tokens.session_of(credential.value)
+        if session is None:
             if credential.scheme.name == "shareToken" and operation_id in SHARE_TOKEN_OPERATIONS:
                 process_id = self.services.shares.process_of(credential.value)
                 if process_id is not None:
                     return ShareGrant(process_id)
             raise ApiError(403, TOKEN_ERROR)
-        user = await self._active_user(user_name)
+        user = await self._active_user(session)
         if user is None:
             raise ApiError(403, TOKEN_ERROR)
         if credential.operation.definition.get(ADMIN_MARK) is True and not user.is_admin:
             raise ApiError(403, NOT_AUTHORIZED)
         return user
 
-    async def _active_user(self, user_name: str) -> SessionUser | None:
+    async def _active_user(self, session: SessionClaim) -> SessionUser | None:
+        """The account `session` speaks for while it is active and still has the stamp."""
         states = self.services.user_states
         now = time.monotonic()
-        cached = states.get(user_name)
+        cached = states.get(session.user_name)
         if cached is not None and now - cached[0] < USER_STATE_SECONDS:
             user: SessionUser | None = cached[1]
-            return user
-        row = await self.services.prepared(_ACTIVE_USER, user_name=user_name)
-        user = SessionUser(user_name, int(row[0][0])) if row else None
+            if user is None or user.session_stamp == session.stamp:
+                return user
+        row = await self.services.prepared(_ACTIVE_USER, user_name=session.user_name)
+        user = SessionUser(session.user_name, int(row[0][0]), str(row[0][1])) if row else None
         if len(states) >= MAX_USER_STATES:
             states.clear()
-        states[user_name] = (now, user)
-        return user
+        states[session.user_name] = (now, user)
+        return user if user is not None and user.session_stamp == session.stamp else None
 
     def finish(self, call: Call, response: Response) -> Response:
         """Renew the session of a caller whose token was valid, on every response."""
         if isinstance(call.principal, SessionUser):
-            response.headers["token"] = self.services.tokens.mint(call.principal.user_name)
+            response.headers["token"] = self.services.tokens.mint(call.principal.session)
             response.headers["access-control-expose-headers"] = "token"
         return response
 
 
 # built once: composing a statement costs more than running it on every request
 _ACTIVE_USER = PreparedRead(
-    select(User.auth).where(
+    select(User.auth, User.session_stamp).where(
         User.user_name == bindparam("user_name"),
         User.approved.is_(True),
         User.blocked.is_(False),

@@ -26,6 +26,7 @@ from bassa_server._auth import SessionTokens, ShareTokens
 from bassa_server._config import Settings
 from bassa_server._prepared import PreparedRead
 from bassa_server._read_cache import ReadCache
+from bassa_server._throttle import LoginThrottle
 
 T = TypeVar("T")
 
@@ -53,6 +54,7 @@ class Services:
     tokens: SessionTokens
     shares: ShareTokens
     registry: CollectorRegistry
+    login_throttle: LoginThrottle
     clock: Callable[[], float] = time.time
     lifespan_services: list[LifespanService] = field(default_factory=list)
     extras: dict[str, Any] = field(default_factory=dict)

@@ -12,6 +12,8 @@ from __future__ import annotations
 from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, SmallInteger, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from bassa_server._auth import new_session_stamp
+
 # SQLite only auto-increments an INTEGER PRIMARY KEY; BIGINT elsewhere.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 
@@ -43,6 +45,8 @@ class User(Base):
     approved: Mapped[bool] = mapped_column(Boolean, default=False)
     blocked: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[int] = mapped_column(BigInteger, default=0)
+    # in every session token; replaced when the credentials change, so earlier tokens stop working
+    session_stamp: Mapped[str] = mapped_column(String(32), default=new_session_stamp)
 
 
 class Download(Base):

@@ -9,32 +9,47 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
-from bassa_server._auth import hash_password_async, verify_password_async
+from bassa_server._auth import SessionClaim, hash_password_async, verify_password_async
 from bassa_server._db.models import User
 from bassa_server._handlers._common import SUCCESS, reply, services
 from bassa_server._openapi import ApiError, Call, HandlerSet
 
 handlers = HandlerSet()
 ORDINARY_LEVEL = 1
+THROTTLED = "too many failed logins, try again later"
 
 
 @handlers.operation("login")
 async def login(call: Call) -> Response:
-    """Check the credentials; an approved, unblocked user gets a first token."""
+    """Check the credentials; an approved, unblocked user gets a first token. Failures slow
+    down the client that makes them (_throttle.py)."""
     svc = services(call)
     user_name, password = call.body["user_name"], call.body["password"]
-    query = select(User.user_name, User.password_hash, User.auth, User.approved, User.blocked)
+    client = call.request.client.host if call.request.client else ""
+    wait = svc.login_throttle.admit(user_name, client)
+    if wait:
+        raise ApiError(429, THROTTLED, headers={"Retry-After": str(wait)})
+    query = select(
+        User.user_name,
+        User.password_hash,
+        User.auth,
+        User.approved,
+        User.blocked,
+        User.session_stamp,
+    )
     user = await svc.read_db(
         lambda db: db.execute(query.where(User.user_name == user_name)).first()
     )
     known_hash = user.password_hash if user is not None else None
     matches = await verify_password_async(known_hash, password)
-    if user is None or not matches or user.blocked:
+    succeeded = user is not None and matches and not user.blocked
+    svc.login_throttle.settle(user_name, client, succeeded=succeeded)
+    if user is None or not succeeded:
         raise ApiError(403, "invalid credentials")
     if not user.approved:
         raise ApiError(401, "account not approved", extra={"status": "unapproved"})
     response = reply({"auth": str(user.auth)})
-    response.headers["token"] = svc.tokens.mint(user.user_name)
+    response.headers["token"] = svc.tokens.mint(SessionClaim(user.user_name, user.session_stamp))
     response.headers["access-control-expose-headers"] = "token"
     return response
 

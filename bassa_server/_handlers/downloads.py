@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, func, select, update
+from sqlalchemy import Connection, bindparam, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from bassa_server._db.models import COMPLETED, ERROR, QUEUED, Download, Rating
 from bassa_server._handlers._common import (
     DOWNLOAD_COLUMNS,
+    DOWNLOAD_KEYS,
     PAGE_SIZE,
     SUCCESS,
     downloads_json,
@@ -24,6 +27,7 @@ from bassa_server._handlers._common import (
 from bassa_server._links import check_link, download_name
 from bassa_server._openapi import ApiError, Call, HandlerSet
 from bassa_server._prepared import PreparedRead
+from bassa_server._redact import redact_link
 from bassa_server._security import NOT_AUTHORIZED, SessionUser, session_user
 
 handlers = HandlerSet()
@@ -58,10 +62,43 @@ async def list_own_downloads(call: Call) -> Response:
 
 @handlers.operation("list_completed_downloads")
 async def list_completed_downloads(call: Call) -> Response:
-    """Every user's completed downloads, newest first, 15 a page."""
+    """Every user's completed downloads, newest first, 15 a page; other users' links redacted."""
+    viewer = session_user(call).user_name
     offset = page_offset(call.params["page"])
-    body = await services(call).shaped(_COMPLETED_PAGE, downloads_json, offset=offset)
-    return json_reply(body)
+    page = await services(call).shaped(_COMPLETED_PAGE, SharedPage.of, offset=offset)
+    return json_reply(page.body_for(viewer))
+
+
+_LINK = DOWNLOAD_KEYS.index("link")
+_OWNER = DOWNLOAD_KEYS.index("user_name")
+
+
+@dataclass(frozen=True)
+class SharedPage:
+    """A page of the shared library: its body with every link redacted (the same for nearly
+    every caller, so it is rendered once and kept), and the rows for a caller who owns some."""
+
+    rows: tuple[tuple[Any, ...], ...]
+    redacted: bytes
+    owners: frozenset[str]
+
+    @classmethod
+    def of(cls, rows: Sequence[Sequence[Any]]) -> SharedPage:
+        """The page of these rows."""
+        kept = tuple(tuple(row) for row in rows)
+        return cls(kept, _shared_json(kept, viewer=None), frozenset(row[_OWNER] for row in kept))
+
+    def body_for(self, viewer: str) -> bytes:
+        """The page as `viewer` sees it: their own links whole, everybody else's redacted."""
+        return _shared_json(self.rows, viewer) if viewer in self.owners else self.redacted
+
+
+def _shared_json(rows: Sequence[Sequence[Any]], viewer: str | None) -> bytes:
+    shown = [
+        row if row[_OWNER] == viewer else (*row[:_LINK], redact_link(row[_LINK]), *row[_LINK + 1 :])
+        for row in rows
+    ]
+    return downloads_json(shown)
 
 
 @handlers.operation("add_download")
@@ -122,13 +159,22 @@ async def delete_download(call: Call) -> Response:
 
 @handlers.operation("rate_download")
 async def rate_download(call: Call) -> Response:
-    """Set the caller's rating and recompute the download's rounded average."""
+    """Set the caller's rating of a download they can see; recompute the rounded average."""
     user = session_user(call)
     download_id = call.params["id"]
     rate: int = call.body["rate"]
 
     def rate_it(session: Session) -> int:
-        if session.get(Download, download_id) is None:
+        # only what the caller can see may be rated: their own downloads and the shared
+        # library (completed downloads); anything else answers exactly like a missing id, so
+        # ratings cannot probe which ids exist or what other users queue
+        visible = session.scalar(
+            select(Download.id).where(
+                Download.id == download_id,
+                or_(Download.user_name == user.user_name, Download.status == COMPLETED),
+            )
+        )
+        if visible is None:
             raise ApiError(404, NOT_FOUND)
         existing = session.get(Rating, (user.user_name, download_id))
         if existing is None:

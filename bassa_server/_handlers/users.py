@@ -9,12 +9,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
-from bassa_server._auth import hash_password_async
+from bassa_server._auth import hash_password_async, new_session_stamp
 from bassa_server._db.models import COMPLETED, DELETED, Download, User
 from bassa_server._handlers._common import SUCCESS, reply, services
 from bassa_server._handlers.auth import create_user, ensure_free
 from bassa_server._openapi import ApiError, Call, HandlerSet
-from bassa_server._security import session_user
+from bassa_server._security import SessionUser, session_user
 
 handlers = HandlerSet()
 HEAVY_USERS = 10
@@ -105,7 +105,8 @@ async def add_user(call: Call) -> Response:
 
 @handlers.operation("update_user")
 async def update_user(call: Call) -> Response:
-    """Change the given fields; a rename moves the user's downloads and ends their sessions."""
+    """Change the given fields; a new name or password ends the user's sessions (a rename also
+    moves their downloads)."""
     svc = services(call)
     name = call.params["username"]
     changes: dict[str, Any] = {
@@ -113,9 +114,12 @@ async def update_user(call: Call) -> Response:
     }
     if "password" in call.body:
         changes["password_hash"] = await hash_password_async(call.body["password"])
+    if "password_hash" in changes or "user_name" in changes:
+        # new credentials: every token issued under the old ones stops working
+        changes["session_stamp"] = new_session_stamp()
 
     def change(session: Session) -> None:
-        _require_user(session, name)
+        require_user(session, name)
         ensure_free(session, changes.get("user_name"), changes.get("email"), other_than=name)
         session.execute(update(User).where(User.user_name == name).values(**changes))
 
@@ -124,6 +128,14 @@ async def update_user(call: Call) -> Response:
     except IntegrityError:
         raise ApiError(409, "username or email taken") from None
     svc.forget_user(name, changes.get("user_name", name))
+    caller = session_user(call)
+    if caller.user_name == name and "session_stamp" in changes:
+        # an admin who renamed or re-passworded themselves goes on under the new credentials
+        call.principal = SessionUser(
+            changes.get("user_name", name),
+            changes.get("auth", caller.auth),
+            changes["session_stamp"],
+        )
     return reply(SUCCESS)
 
 
@@ -135,7 +147,7 @@ async def delete_user(call: Call) -> Response:
         raise ApiError(409, "an admin cannot delete their own account")
 
     def remove(session: Session) -> None:
-        _require_user(session, name)
+        require_user(session, name)
         session.execute(delete(User).where(User.user_name == name))
 
     await services(call).run_db(remove)
@@ -155,7 +167,8 @@ async def block_user(call: Call) -> Response:
     """Stop the user signing in and end their sessions (never the caller's own account)."""
     if call.params["username"] == session_user(call).user_name:
         raise ApiError(409, "an admin cannot block their own account")
-    await _set_flag(call, blocked=True)
+    # a new stamp too: unblocking later must not bring the old sessions back
+    await _set_flag(call, blocked=True, session_stamp=new_session_stamp())
     return reply(SUCCESS)
 
 
@@ -166,17 +179,18 @@ async def unblock_user(call: Call) -> Response:
     return reply(SUCCESS)
 
 
-async def _set_flag(call: Call, **values: bool) -> None:
+async def _set_flag(call: Call, **values: bool | str) -> None:
     name = call.params["username"]
 
     def change(session: Session) -> None:
-        _require_user(session, name)
+        require_user(session, name)
         session.execute(update(User).where(User.user_name == name).values(**values))
 
     await services(call).run_db(change)
     services(call).forget_user(name)
 
 
-def _require_user(session: Session, name: str) -> None:
+def require_user(session: Session, name: str) -> None:
+    """Refuse (404) a user name no account has."""
     if session.get(User, name) is None:
         raise ApiError(404, NOT_FOUND)

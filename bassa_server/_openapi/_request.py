@@ -15,12 +15,14 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 import jsonschema_rs
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 
 from bassa_server._openapi._errors import ApiError
 from bassa_server._openapi._spec import Body, Operation, Parameter
 
 _INTEGER = re.compile(r"-?[0-9]+")
+# request bodies of this API are flat objects; the validator refuses documents past ~255 levels
+MAX_JSON_DEPTH = 64
 _NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?")
 
 
@@ -89,6 +91,7 @@ async def read_body(body: Body, request: Request, max_bytes: int) -> Any:
             value = json.loads(raw)
         except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
             raise ApiError(400, "body: not valid JSON") from None
+        check_json_value(value)
     if value is None:
         if body.required:
             raise ApiError(400, "body: a request body is required")
@@ -98,6 +101,34 @@ async def read_body(body: Body, request: Request, max_bytes: int) -> Any:
     return value
 
 
+def check_json_value(value: Any) -> None:
+    """Refuse (400) parsed JSON the validator cannot take: nesting deeper than MAX_JSON_DEPTH
+    or a string with a lone surrogate (`"\\ud800"` is valid JSON but no Unicode text)."""
+    pending = [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, str):
+            _check_text(item)
+            continue
+        if not isinstance(item, dict | list):
+            continue
+        if depth > MAX_JSON_DEPTH:
+            raise ApiError(400, f"body: nested deeper than {MAX_JSON_DEPTH} levels")
+        if isinstance(item, dict):
+            for key in item:
+                _check_text(key)
+            pending.extend((child, depth + 1) for child in item.values())
+        else:
+            pending.extend((child, depth + 1) for child in item)
+
+
+def _check_text(text: str) -> None:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ApiError(400, "body: not valid JSON (a lone surrogate in a string)") from None
+
+
 async def _read_capped(request: Request, max_bytes: int) -> bytes:
     too_large = ApiError(413, f"request body larger than {max_bytes} bytes")
     declared = request.headers.get("content-length", "")
@@ -105,11 +136,15 @@ async def _read_capped(request: Request, max_bytes: int) -> bytes:
         raise too_large
     chunks = []
     size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > max_bytes:
-            raise too_large
-        chunks.append(chunk)
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > max_bytes:
+                raise too_large
+            chunks.append(chunk)
+    except ClientDisconnect:
+        # the client left (or the body deadline closed its connection): nobody reads an answer
+        raise ApiError(400, "body: the connection closed before the body arrived") from None
     data = b"".join(chunks)
     # later readers (a multipart parser) reuse the bytes instead of the consumed stream
     request._body = data

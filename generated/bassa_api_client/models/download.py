@@ -16,7 +16,8 @@ class Download:
     """
     Attributes:
         id (int):
-        link (str): The link as it was queued.
+        link (str): The link as it was queued; in another user's download, without its userinfo and
+            with secret query parameter values replaced by `REDACTED`.
         user_name (str): The owner.
         download_name (str): The file's name (from the link until the engine reports the real one).
         added_time (int): When it was queued, in Unix seconds.

@@ -128,3 +128,14 @@ def complete_download(server: LiveServer, download_id: int, name: str, data: byt
         completed_time=int(time.time()),
     )
     return gid
+
+
+def session_stamp(server: LiveServer, user_name: str) -> str:
+    """The session stamp a user's tokens carry, read from the database."""
+    with sqlite3.connect(server.data_dir / "bassa.db", timeout=10) as connection:
+        row = connection.execute(
+            "SELECT session_stamp FROM users WHERE user_name = ?", [user_name]
+        ).fetchone()
+    assert row is not None, user_name
+    stamp: str = row[0]
+    return stamp

@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from bassa_server._auth import SessionTokens
+from bassa_server._auth import SessionClaim, SessionTokens
 from tests.integration.server.helpers import (
     PASSWORD,
     admin_token,
@@ -21,6 +21,7 @@ from tests.integration.server.helpers import (
     http,
     make_user,
     queue_download,
+    session_stamp,
     unique,
 )
 from tests.live_server import LiveServer
@@ -71,6 +72,9 @@ def requests_for(user: str, download: int) -> dict[str, Request]:
         "get_compression_progress": Request("GET", "/api/compression-progress", params=job),
         "fetch_zip": Request("GET", "/api/file", params=job),
         "create_share_link": Request("POST", "/api/file/share", body=job),
+        "end_user_sessions": Request("POST", f"/api/sessions/end/{user}", admin_only=True),
+        # last: it ends the caller's earlier sessions (the answer carries the next token)
+        "end_own_sessions": Request("POST", "/api/sessions/end"),
     }
 
 
@@ -108,14 +112,22 @@ def refused_identities(server: LiveServer) -> dict[str, dict[str, str]]:
     unapproved, _ = make_user(server, approved=False)
     _, blocked = make_user(server, blocked=True)
     long_ago = SessionTokens(secret, 3600, clock=lambda: time.time() - 7200)
+    regular = SessionClaim(regular_name, session_stamp(server, regular_name))
     return {
         "anonymous": {},
         "malformed": {"token": "not-a-token"},
-        "foreign signature": {"token": SessionTokens("another secret", 3600).mint(regular_name)},
-        "expired": {"token": long_ago.mint(regular_name)},
-        "unapproved": {"token": SessionTokens(secret, 3600).mint(unapproved)},
+        "foreign signature": {"token": SessionTokens("another secret", 3600).mint(regular)},
+        "expired": {"token": long_ago.mint(regular)},
+        "stale stamp": {"token": SessionTokens(secret, 3600).mint(SessionClaim(regular_name, "0"))},
+        "unapproved": {
+            "token": SessionTokens(secret, 3600).mint(
+                SessionClaim(unapproved, session_stamp(server, unapproved))
+            )
+        },
         "blocked": {"token": blocked},
-        "unknown user": {"token": SessionTokens(secret, 3600).mint("never-existed")},
+        "unknown user": {
+            "token": SessionTokens(secret, 3600).mint(SessionClaim("never-existed", "0"))
+        },
     }
 
 
@@ -168,7 +180,9 @@ def test_regular_user_is_kept_out_of_administration(
 
 def test_admin_passes_security_everywhere(server: LiveServer) -> None:
     """The admin gets past security on every operation (ghost targets keep it harmless)."""
-    admin = {"token": admin_token(server)}
+    # an admin of its own: the matrix ends the caller's sessions, which the shared one must keep
+    _, token = make_user(server, auth=0)
+    admin = {"token": token}
     for operation_id, request in requests_for(GHOST_USER, GHOST_DOWNLOAD).items():
         response = send(server, request, admin)
         assert response.status_code != 403, (operation_id, response.text)

@@ -157,6 +157,7 @@ def test_rating_is_the_rounded_average(server: LiveServer) -> None:
     _, alice = make_user(server)
     _, bob = make_user(server)
     download_id = queue_download(server, alice, "https://example.org/r.bin")
+    complete_download(server, download_id, f"r-{download_id}.bin", b"rated")
     rate = f"{url}/api/download/rate/{download_id}"
     assert conforms(
         http.post(rate, json={"rate": 5}, headers={"token": alice}), "rate_download"

@@ -112,8 +112,9 @@ def test_update_user_renames_and_changes_password(server: LiveServer) -> None:
     assert empty.status_code == 400
 
 
-def test_block_ends_sessions_at_once_and_unblock_restores(server: LiveServer) -> None:
-    """A blocked user's existing token fails immediately and login is refused; unblock undoes it."""
+def test_block_ends_sessions_at_once_and_unblock_lets_the_user_sign_in(server: LiveServer) -> None:
+    """A blocked user's existing token fails immediately and login is refused; after an unblock
+    the user signs in again, while the tokens from before the block stay refused."""
     url = server.url
     name, token = make_user(server)
     admin = {"token": admin_token(server)}
@@ -132,7 +133,9 @@ def test_block_ends_sessions_at_once_and_unblock_restores(server: LiveServer) ->
     ]
     unblocked = http.delete(f"{url}/api/user/blocked/{name}", headers=admin)
     assert conforms(unblocked, "unblock_user") == {"status": "success"}
-    assert http.get(f"{url}/api/queue", headers={"token": token}).status_code == 200
+    assert http.get(f"{url}/api/queue", headers={"token": token}).status_code == 403
+    again = login(server, name, PASSWORD)
+    assert http.get(f"{url}/api/queue", headers={"token": again}).status_code == 200
 
 
 def test_admin_cannot_block_or_delete_self(server: LiveServer) -> None:

@@ -5,11 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from itsdangerous import URLSafeTimedSerializer
 
 from bassa_server._auth import (
+    SESSION_SALT,
+    SessionClaim,
     SessionTokens,
     ShareTokens,
     hash_password,
+    new_session_stamp,
     same_secret,
     verify_password,
 )
@@ -33,13 +37,28 @@ def test_session_token_slides_and_expires() -> None:
     """A token is valid until its TTL after minting, then refused; another secret never works."""
     clock = Clock(1_000_000.0)
     tokens = SessionTokens("secret", ttl_seconds=3600, clock=clock)
-    token = tokens.mint("alice")
+    alice = SessionClaim("alice", new_session_stamp())
+    token = tokens.mint(alice)
     clock.now += 3599
-    assert tokens.user_of(token) == "alice"
+    assert tokens.session_of(token) == alice
     clock.now += 2
-    assert tokens.user_of(token) is None
-    assert SessionTokens("other", 3600, clock).user_of(tokens.mint("alice")) is None
-    assert tokens.user_of("not-a-token") is None
+    assert tokens.session_of(token) is None
+    assert SessionTokens("other", 3600, clock).session_of(tokens.mint(alice)) is None
+    assert tokens.session_of("not-a-token") is None
+
+
+def test_session_tokens_name_the_stamp_and_refuse_the_old_format() -> None:
+    """A token carries its session stamp; a token of the earlier user-name-only format is
+    refused, so upgrading ends those sessions instead of trusting them."""
+    clock = Clock(1_000_000.0)
+    tokens = SessionTokens("secret", ttl_seconds=3600, clock=clock)
+    first, second = new_session_stamp(), new_session_stamp()
+    assert first != second
+    assert tokens.session_of(tokens.mint(SessionClaim("alice", second))) == SessionClaim(
+        "alice", second
+    )
+    old_format = URLSafeTimedSerializer("secret", salt=SESSION_SALT).dumps("alice")
+    assert tokens.session_of(old_format) is None
 
 
 def test_share_token_is_bound_and_expires() -> None:
@@ -48,8 +67,9 @@ def test_share_token_is_bound_and_expires() -> None:
     shares = ShareTokens("secret", clock)
     share = shares.mint("abc123", expires_at=5_100)
     assert shares.process_of(share) == "abc123"
-    assert SessionTokens("secret", 3600, clock).user_of(share) is None
-    assert shares.process_of(SessionTokens("secret", 3600, clock).mint("abc123")) is None
+    assert SessionTokens("secret", 3600, clock).session_of(share) is None
+    session = SessionClaim("abc123", "stamp")
+    assert shares.process_of(SessionTokens("secret", 3600, clock).mint(session)) is None
     clock.now = 5_100
     assert shares.process_of(share) is None
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import delete, insert, select
+from sqlalchemy import column, delete, insert, select, table
 
 from bassa_server._db import migrate
 from bassa_server._db.engine import make_engine, make_session_factory
@@ -45,10 +45,7 @@ def test_sqlite_ids_survive_the_rebuild_and_are_never_reused(tmp_path: Path) -> 
     engine = make_engine(f"sqlite:///{tmp_path / 'bassa.db'}")
     command.upgrade(migrate.alembic_config(engine), "0001")
     with engine.begin() as connection:
-        connection.execute(
-            insert(User),
-            [{"user_name": "alice", "password_hash": "h", "email": "a@example.org"}],
-        )
+        connection.execute(insert(_USERS_0001), [_user_0001("alice")])
         for download_id in (1, 2, 3):
             connection.execute(
                 insert(Download).values(
@@ -75,3 +72,39 @@ def test_sqlite_ids_survive_the_rebuild_and_are_never_reused(tmp_path: Path) -> 
         # deleting a download still takes its ratings with it
         connection.execute(delete(Download).where(Download.id == 2))
         assert connection.execute(select(Rating.download_id)).all() == []
+
+
+# the users table as revision 0001 made it (the model has grown since)
+_USERS_0001 = table(
+    "users",
+    *(column(name) for name in ("user_name", "password_hash", "auth", "email")),
+    *(column(name) for name in ("approved", "blocked", "created_at")),
+)
+
+
+def _user_0001(name: str) -> dict[str, object]:
+    return {
+        "user_name": name,
+        "password_hash": "h",
+        "auth": 1,
+        "email": f"{name}@example.org",
+        "approved": True,
+        "blocked": False,
+        "created_at": 0,
+    }
+
+
+def test_existing_accounts_get_their_own_session_stamps(tmp_path: Path) -> None:
+    """Upgrading a database with accounts gives each one a different random session stamp."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'bassa.db'}")
+    command.upgrade(migrate.alembic_config(engine), "0002")
+    with engine.begin() as connection:
+        connection.execute(insert(_USERS_0001), [_user_0001("alice"), _user_0001("bob")])
+
+    migrate.upgrade(engine)
+
+    with engine.begin() as connection:
+        stamps = connection.scalars(select(User.session_stamp)).all()
+    assert len(stamps) == 2
+    assert len(set(stamps)) == 2
+    assert all(len(stamp) == 32 for stamp in stamps)

@@ -57,6 +57,11 @@ def _parse_response(
 
         return response_413
 
+    if response.status_code == 429:
+        response_429 = Error.from_dict(response.json())
+
+        return response_429
+
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
     else:
@@ -83,7 +88,8 @@ def sync_detailed(
 
      Anyone may call this. Checks the credentials of an approved, unblocked user and returns
     the first session token in the `token` response header. The body's `auth` is the user's
-    level as a decimal string (`"0"` is an admin), as the legacy UIs expect.
+    level as a decimal string (`"0"` is an admin), as the legacy UIs expect. Repeated
+    failures are throttled (429, see below).
 
     Args:
         body (LoginForm):
@@ -116,7 +122,8 @@ def sync(
 
      Anyone may call this. Checks the credentials of an approved, unblocked user and returns
     the first session token in the `token` response header. The body's `auth` is the user's
-    level as a decimal string (`"0"` is an admin), as the legacy UIs expect.
+    level as a decimal string (`"0"` is an admin), as the legacy UIs expect. Repeated
+    failures are throttled (429, see below).
 
     Args:
         body (LoginForm):
@@ -144,7 +151,8 @@ async def asyncio_detailed(
 
      Anyone may call this. Checks the credentials of an approved, unblocked user and returns
     the first session token in the `token` response header. The body's `auth` is the user's
-    level as a decimal string (`"0"` is an admin), as the legacy UIs expect.
+    level as a decimal string (`"0"` is an admin), as the legacy UIs expect. Repeated
+    failures are throttled (429, see below).
 
     Args:
         body (LoginForm):
@@ -175,7 +183,8 @@ async def asyncio(
 
      Anyone may call this. Checks the credentials of an approved, unblocked user and returns
     the first session token in the `token` response header. The body's `auth` is the user's
-    level as a decimal string (`"0"` is an admin), as the legacy UIs expect.
+    level as a decimal string (`"0"` is an admin), as the legacy UIs expect. Repeated
+    failures are throttled (429, see below).
 
     Args:
         body (LoginForm):

@@ -76,6 +76,9 @@ def sync_detailed(
 
      Any signed-in user. The shared library: completed downloads of every user, 15 a page,
     newest first (by `completed_time`, then `id`). A page past the end is an empty list.
+    The caller's own rows show their links whole; every other row's `link` is shown without
+    `user:password@` and with the values of secret query parameters replaced by `REDACTED`
+    (see **Links** above).
 
     Args:
         page (int):
@@ -108,6 +111,9 @@ def sync(
 
      Any signed-in user. The shared library: completed downloads of every user, 15 a page,
     newest first (by `completed_time`, then `id`). A page past the end is an empty list.
+    The caller's own rows show their links whole; every other row's `link` is shown without
+    `user:password@` and with the values of secret query parameters replaced by `REDACTED`
+    (see **Links** above).
 
     Args:
         page (int):
@@ -135,6 +141,9 @@ async def asyncio_detailed(
 
      Any signed-in user. The shared library: completed downloads of every user, 15 a page,
     newest first (by `completed_time`, then `id`). A page past the end is an empty list.
+    The caller's own rows show their links whole; every other row's `link` is shown without
+    `user:password@` and with the values of secret query parameters replaced by `REDACTED`
+    (see **Links** above).
 
     Args:
         page (int):
@@ -165,6 +174,9 @@ async def asyncio(
 
      Any signed-in user. The shared library: completed downloads of every user, 15 a page,
     newest first (by `completed_time`, then `id`). A page past the end is an empty list.
+    The caller's own rows show their links whole; every other row's `link` is shown without
+    `user:password@` and with the values of secret query parameters replaced by `REDACTED`
+    (see **Links** above).
 
     Args:
         page (int):

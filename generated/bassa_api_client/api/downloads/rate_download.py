@@ -89,7 +89,9 @@ def sync_detailed(
 
      Any signed-in user. Sets the caller's rating (0 to 5) of a download, replacing their
     earlier one; the download's `rating` becomes the rounded average of every user's rating.
-    Unknown id: 404.
+    Only the caller's own downloads and completed downloads (the shared library) may be
+    rated: any other id answers exactly like an unknown one, 404, so ratings reveal nothing
+    about what other users queue.
 
     Args:
         id (int):
@@ -125,7 +127,9 @@ def sync(
 
      Any signed-in user. Sets the caller's rating (0 to 5) of a download, replacing their
     earlier one; the download's `rating` becomes the rounded average of every user's rating.
-    Unknown id: 404.
+    Only the caller's own downloads and completed downloads (the shared library) may be
+    rated: any other id answers exactly like an unknown one, 404, so ratings reveal nothing
+    about what other users queue.
 
     Args:
         id (int):
@@ -156,7 +160,9 @@ async def asyncio_detailed(
 
      Any signed-in user. Sets the caller's rating (0 to 5) of a download, replacing their
     earlier one; the download's `rating` becomes the rounded average of every user's rating.
-    Unknown id: 404.
+    Only the caller's own downloads and completed downloads (the shared library) may be
+    rated: any other id answers exactly like an unknown one, 404, so ratings reveal nothing
+    about what other users queue.
 
     Args:
         id (int):
@@ -190,7 +196,9 @@ async def asyncio(
 
      Any signed-in user. Sets the caller's rating (0 to 5) of a download, replacing their
     earlier one; the download's `rating` becomes the rounded average of every user's rating.
-    Unknown id: 404.
+    Only the caller's own downloads and completed downloads (the shared library) may be
+    rated: any other id answers exactly like an unknown one, 404, so ratings reveal nothing
+    about what other users queue.
 
     Args:
         id (int):

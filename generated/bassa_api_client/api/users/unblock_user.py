@@ -72,7 +72,8 @@ def sync_detailed(
 ) -> Response[Error | Status]:
     """Unblock a user
 
-     Admins only. Unblocking twice is harmless; unknown user is 404.
+     Admins only. The user may sign in again; tokens issued before the block stay invalid.
+    Unblocking twice is harmless; unknown user is 404.
 
     Args:
         username (str): Letters, digits, `_`, `.` and `-`, starting with a letter or digit; at
@@ -104,7 +105,8 @@ def sync(
 ) -> Error | Status | None:
     """Unblock a user
 
-     Admins only. Unblocking twice is harmless; unknown user is 404.
+     Admins only. The user may sign in again; tokens issued before the block stay invalid.
+    Unblocking twice is harmless; unknown user is 404.
 
     Args:
         username (str): Letters, digits, `_`, `.` and `-`, starting with a letter or digit; at
@@ -131,7 +133,8 @@ async def asyncio_detailed(
 ) -> Response[Error | Status]:
     """Unblock a user
 
-     Admins only. Unblocking twice is harmless; unknown user is 404.
+     Admins only. The user may sign in again; tokens issued before the block stay invalid.
+    Unblocking twice is harmless; unknown user is 404.
 
     Args:
         username (str): Letters, digits, `_`, `.` and `-`, starting with a letter or digit; at
@@ -161,7 +164,8 @@ async def asyncio(
 ) -> Error | Status | None:
     """Unblock a user
 
-     Admins only. Unblocking twice is harmless; unknown user is 404.
+     Admins only. The user may sign in again; tokens issued before the block stay invalid.
+    Unblocking twice is harmless; unknown user is 404.
 
     Args:
         username (str): Letters, digits, `_`, `.` and `-`, starting with a letter or digit; at

@@ -93,7 +93,9 @@ def sync_detailed(
     """Update a user
 
      Admins only. Changes the given fields of a user: a new name, level, e-mail address or
-    password (stored hashed). Renaming a user ends their sessions. Unknown user: 404; a name
+    password (stored hashed). A new name or password ends every session of the user (each
+    token issued before stops working); an admin changing their own keeps the session the
+    answer's `token` header carries. Unknown user: 404; a name
     or e-mail address that another user has: 409.
 
     Args:
@@ -130,7 +132,9 @@ def sync(
     """Update a user
 
      Admins only. Changes the given fields of a user: a new name, level, e-mail address or
-    password (stored hashed). Renaming a user ends their sessions. Unknown user: 404; a name
+    password (stored hashed). A new name or password ends every session of the user (each
+    token issued before stops working); an admin changing their own keeps the session the
+    answer's `token` header carries. Unknown user: 404; a name
     or e-mail address that another user has: 409.
 
     Args:
@@ -162,7 +166,9 @@ async def asyncio_detailed(
     """Update a user
 
      Admins only. Changes the given fields of a user: a new name, level, e-mail address or
-    password (stored hashed). Renaming a user ends their sessions. Unknown user: 404; a name
+    password (stored hashed). A new name or password ends every session of the user (each
+    token issued before stops working); an admin changing their own keeps the session the
+    answer's `token` header carries. Unknown user: 404; a name
     or e-mail address that another user has: 409.
 
     Args:
@@ -197,7 +203,9 @@ async def asyncio(
     """Update a user
 
      Admins only. Changes the given fields of a user: a new name, level, e-mail address or
-    password (stored hashed). Renaming a user ends their sessions. Unknown user: 404; a name
+    password (stored hashed). A new name or password ends every session of the user (each
+    token issued before stops working); an admin changing their own keeps the session the
+    answer's `token` header carries. Unknown user: 404; a name
     or e-mail address that another user has: 409.
 
     Args:

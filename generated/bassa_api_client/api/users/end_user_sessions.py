@@ -1,0 +1,195 @@
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.error import Error
+from ...models.status import Status
+from ...types import Response
+
+
+def _get_kwargs(
+    username: str,
+) -> dict[str, Any]:
+
+    _kwargs: dict[str, Any] = {
+        "method": "post",
+        "url": "/api/sessions/end/{username}".format(
+            username=quote(str(username), safe=""),
+        ),
+    }
+
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Error | Status | None:
+    if response.status_code == 200:
+        response_200 = Status.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 400:
+        response_400 = Error.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 403:
+        response_403 = Error.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = Error.from_dict(response.json())
+
+        return response_404
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[Error | Status]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    username: str,
+    *,
+    client: AuthenticatedClient | Client,
+) -> Response[Error | Status]:
+    """Log a user out everywhere
+
+     Admins only. Ends every session of the user at once: each token issued to them before
+    stops working, on every server replica. The user may sign in again (block them to stop
+    that). Ending an admin's own sessions keeps the one this answer's `token` header carries.
+    Unknown user: 404.
+
+    Args:
+        username (str): Letters, digits, `_`, `.` and `-`, starting with a letter or digit; at
+            most 64.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Error | Status]
+    """
+
+    kwargs = _get_kwargs(
+        username=username,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    username: str,
+    *,
+    client: AuthenticatedClient | Client,
+) -> Error | Status | None:
+    """Log a user out everywhere
+
+     Admins only. Ends every session of the user at once: each token issued to them before
+    stops working, on every server replica. The user may sign in again (block them to stop
+    that). Ending an admin's own sessions keeps the one this answer's `token` header carries.
+    Unknown user: 404.
+
+    Args:
+        username (str): Letters, digits, `_`, `.` and `-`, starting with a letter or digit; at
+            most 64.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Error | Status
+    """
+
+    return sync_detailed(
+        username=username,
+        client=client,
+    ).parsed
+
+
+async def asyncio_detailed(
+    username: str,
+    *,
+    client: AuthenticatedClient | Client,
+) -> Response[Error | Status]:
+    """Log a user out everywhere
+
+     Admins only. Ends every session of the user at once: each token issued to them before
+    stops working, on every server replica. The user may sign in again (block them to stop
+    that). Ending an admin's own sessions keeps the one this answer's `token` header carries.
+    Unknown user: 404.
+
+    Args:
+        username (str): Letters, digits, `_`, `.` and `-`, starting with a letter or digit; at
+            most 64.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Error | Status]
+    """
+
+    kwargs = _get_kwargs(
+        username=username,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    username: str,
+    *,
+    client: AuthenticatedClient | Client,
+) -> Error | Status | None:
+    """Log a user out everywhere
+
+     Admins only. Ends every session of the user at once: each token issued to them before
+    stops working, on every server replica. The user may sign in again (block them to stop
+    that). Ending an admin's own sessions keeps the one this answer's `token` header carries.
+    Unknown user: 404.
+
+    Args:
+        username (str): Letters, digits, `_`, `.` and `-`, starting with a letter or digit; at
+            most 64.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Error | Status
+    """
+
+    return (
+        await asyncio_detailed(
+            username=username,
+            client=client,
+        )
+    ).parsed
