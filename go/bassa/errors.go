@@ -1,7 +1,6 @@
 package bassa
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -270,12 +269,4 @@ func parseRetryAfter(value string, now time.Time) (time.Duration, bool) {
 		return 0, false
 	}
 	return max(0, when.Sub(now)), true
-}
-
-// callerDone reports the caller's own cancellation or deadline as a context error.
-func callerDone(ctx context.Context) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	return nil
 }
