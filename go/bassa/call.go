@@ -65,7 +65,10 @@ func (c *Client) send(ctx context.Context, opID string, build requestBuilder, he
 	}
 	if c.limiter != nil {
 		if err := c.limiter.wait(ctx); err != nil {
-			return nil, err
+			// the context ends before the limiter would let the request go
+			e := c.contextError(opID, context.DeadlineExceeded)
+			e.Err = err
+			return nil, e
 		}
 	}
 	req = req.WithContext(ctx)

@@ -1,6 +1,7 @@
 package bassa
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -241,6 +242,24 @@ func TestWaitReportsFailureAndTimeout(t *testing.T) {
 		mustKind(t, err, ErrWaitTimeout)
 		if time.Since(started) > 10*time.Second {
 			t.Fatalf("the wait lasted %s", time.Since(started))
+		}
+	})
+}
+
+// TestRateLimitRespectsContextDeadline: a request the limiter would hold past the context's deadline fails at once, unsent.
+func TestRateLimitRespectsContextDeadline(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		c, transport := fakeClient(t, []step{{}}, WithRateLimit(1, 1))
+		if err := c.Users.Approve(background, "bob"); err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(background, 100*time.Millisecond)
+		defer cancel()
+		started := time.Now()
+		_, err := c.Downloads.List(ctx, 1)
+		mustKind(t, err, ErrTimeout)
+		if transport.count() != 1 || time.Since(started) != 0 {
+			t.Fatalf("%d requests, %s waited", transport.count(), time.Since(started))
 		}
 	})
 }

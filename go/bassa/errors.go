@@ -120,6 +120,7 @@ type ConnectionError struct {
 	Err error
 
 	retry retryVerdict
+	final bool // the caller's context ended it: never retried
 }
 
 func (e *ConnectionError) Error() string {

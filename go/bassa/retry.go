@@ -119,7 +119,7 @@ type callState struct {
 func (st *callState) failed(c *Client, err error) error {
 	switch e := err.(type) {
 	case *ConnectionError:
-		e.retry.retry = e.NotSent || st.op.SafeToRetry
+		e.retry.retry = !e.final && (e.NotSent || st.op.SafeToRetry)
 		st.uncertain = st.uncertain || !e.NotSent
 	case *APIError:
 		e.AfterUnknownOutcome = st.uncertain
@@ -195,8 +195,8 @@ func isOurs(err error) bool {
 		errors.Is(err, ErrInvalidArgument)
 }
 
-func (c *Client) contextError(opID string, err error) error {
-	return &ConnectionError{Operation: opID, Timeout: errors.Is(err, context.DeadlineExceeded), Err: err}
+func (c *Client) contextError(opID string, err error) *ConnectionError {
+	return &ConnectionError{Operation: opID, Timeout: errors.Is(err, context.DeadlineExceeded), Err: err, final: true}
 }
 
 // classify turns what an attempt returned into the error tree.
