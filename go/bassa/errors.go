@@ -92,6 +92,7 @@ type APIError struct {
 	retry retryVerdict
 }
 
+// Error describes the refusal: status, request and the server's message.
 func (e *APIError) Error() string {
 	text := http.StatusText(e.StatusCode)
 	if text == "" {
@@ -123,6 +124,7 @@ type ConnectionError struct {
 	final bool // the caller's context ended it: never retried
 }
 
+// Error describes the failure and the operation it hit.
 func (e *ConnectionError) Error() string {
 	what := "connection failed"
 	if e.Timeout {
@@ -147,6 +149,7 @@ type ValidationError struct {
 	Err       error
 }
 
+// Error says what in the response breaks the spec.
 func (e *ValidationError) Error() string {
 	msg := fmt.Sprintf("bassa: invalid response to %s: %s", e.Operation, e.Reason)
 	if e.Err != nil {
@@ -168,6 +171,7 @@ type DownloadFailedError struct {
 	Reason string
 }
 
+// Error names what failed and why.
 func (e *DownloadFailedError) Error() string {
 	reason := e.Reason
 	if reason == "" {
@@ -185,6 +189,7 @@ type WaitTimeoutError struct {
 	After time.Duration
 }
 
+// Error names what was not finished in time.
 func (e *WaitTimeoutError) Error() string {
 	return fmt.Sprintf("bassa: %s not finished after %s", e.What, e.After)
 }

@@ -185,6 +185,7 @@ type FetchedFile struct {
 	ContentType string
 }
 
+// String gives the size and the server's file name.
 func (f FetchedFile) String() string {
 	return fmt.Sprintf("%d bytes (%s)", f.Size, f.Filename)
 }

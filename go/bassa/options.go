@@ -1,7 +1,6 @@
 package bassa
 
 import (
-	"fmt"
 	"log/slog"
 	"math"
 	"net/http"
@@ -190,8 +189,4 @@ func (c *config) apply(opts []Option) error {
 		}
 	}
 	return nil
-}
-
-func (c *config) String() string {
-	return fmt.Sprintf("timeout=%s attempts=%d deadline=%s", c.timeout, c.maxAttempts, c.retryDeadline)
 }
