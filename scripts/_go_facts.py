@@ -77,7 +77,8 @@ def render(spec: dict[str, Any]) -> str:
         "\t// SafeToRetry: repeating the call cannot change its outcome (an idempotent method,",
         "\t// or x-bassa-safe-to-retry).",
         "\tSafeToRetry bool",
-        "\t// Extension: an addition of this edition (x-bassa-extension); legacy servers answer 404.",
+        "\t// Extension: an addition of this edition (x-bassa-extension); a legacy server",
+        "\t// answers it with a plain 404.",
         "\tExtension bool",
         "\t// Admin: only admins may call it (x-bassa-admin).",
         "\tAdmin bool",
@@ -113,8 +114,10 @@ def render(spec: dict[str, Any]) -> str:
     ]
     for number, word in _statuses(schemas["DownloadStatus"]["description"]):
         out.append(f"\tDownloadStatus{_camel(word)} = {number}")
-    out += [")", "", "// Zip job statuses documented by the spec (new values may appear).", "const ("]
-    for word in re.findall(r"`([a-z]+)`", schemas["CompressionJob"]["properties"]["status"]["description"]):
+    out += [")", "", "// Zip job statuses documented by the spec (new values may appear)."]
+    out.append("const (")
+    zip_status = schemas["CompressionJob"]["properties"]["status"]["description"]
+    for word in re.findall(r"`([a-z]+)`", zip_status):
         out.append(f"\tZipStatus{_camel(word)} = {_quote(word)}")
     out += [")", ""]
     return "\n".join(out)

@@ -13,7 +13,8 @@ type Operation struct {
 	// SafeToRetry: repeating the call cannot change its outcome (an idempotent method,
 	// or x-bassa-safe-to-retry).
 	SafeToRetry bool
-	// Extension: an addition of this edition (x-bassa-extension); legacy servers answer 404.
+	// Extension: an addition of this edition (x-bassa-extension); a legacy server
+	// answers it with a plain 404.
 	Extension bool
 	// Admin: only admins may call it (x-bassa-admin).
 	Admin bool
