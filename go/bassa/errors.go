@@ -86,7 +86,8 @@ type APIError struct {
 	// AfterUnknownOutcome: an earlier attempt of the same call may have reached the server
 	// (its answer was lost), so this answer may describe what that attempt did.
 	AfterUnknownOutcome bool
-	// Kind is the most specific error kind (ErrNotFound, ErrToken, ...).
+	// Kind is the most specific error kind (ErrNotFound, ErrToken, ...); nil for a 4xx with
+	// no kind of its own (408, 413, ...).
 	Kind error
 
 	retry retryVerdict
@@ -252,9 +253,8 @@ func statusError(resp *http.Response, body []byte, op string, extension bool, no
 		e.Kind = ErrInsufficientStorage
 	case status >= 500 || http.StatusText(status) == "":
 		e.Kind = ErrServer
-	default:
-		e.Kind = ErrBadRequest
 	}
+	// any other 4xx (408, 413, ...) has no kind of its own: inspect StatusCode
 	return e
 }
 
