@@ -55,6 +55,7 @@ func NewClient(baseURL string, opts ...Option) (*Client, error) {
 	}
 	c := &Client{cfg: cfg, base: base, state: &sessionState{}}
 	c.state.renew(cfg.token)
+	c.cfg.token = "" // the session holds it from now on
 	if cfg.rate > 0 {
 		c.limiter = newLimiter(cfg.rate, cfg.burst)
 	}
@@ -109,6 +110,10 @@ func (c *Client) With(opts ...Option) (*Client, error) {
 		return nil, err
 	}
 	d := &Client{cfg: cfg, base: c.base, state: c.state, limiter: c.limiter}
+	if cfg.token != "" { // WithToken on a derived client signs the shared session in
+		d.state.renew(cfg.token)
+		d.cfg.token = ""
+	}
 	if cfg.rate != c.cfg.rate || cfg.burst != c.cfg.burst {
 		d.limiter = nil
 		if cfg.rate > 0 {
@@ -126,6 +131,9 @@ func (c *Client) BaseURL() string { return c.base }
 func (c *Client) String() string {
 	return fmt.Sprintf("bassa.Client(%s, %s)", c.base, c.state)
 }
+
+// GoString is String: %#v must not print the server key either.
+func (c *Client) GoString() string { return c.String() }
 
 // prepare adds what every request carries: the session token and the User-Agent.
 func (c *Client) prepare(req *http.Request) {

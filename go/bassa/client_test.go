@@ -104,7 +104,9 @@ func TestSessionTokenIsKeptRenewedAndSecret(t *testing.T) {
 	if ua := transport.last().Header.Get("User-Agent"); ua != "bassa-go/"+Version {
 		t.Fatalf("User-Agent %q", ua)
 	}
-	for _, shown := range []string{fmt.Sprint(c), fmt.Sprintf("%+v", c.Session), fmt.Sprintf("%v", c.Session)} {
+	keyed, _ := c.With(WithServerKey("key-secret"))
+	for _, shown := range []string{fmt.Sprint(c), fmt.Sprintf("%+v", c.Session), fmt.Sprintf("%v", c.Session),
+		fmt.Sprintf("%#v", keyed), fmt.Sprintf("%+v", keyed)} {
 		if strings.Contains(shown, "secret") || strings.Contains(shown, "pw") {
 			t.Fatalf("the token or password shows in %q", shown)
 		}
