@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/rand"
 	"errors"
+	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -153,5 +154,18 @@ func TestShortFileIsAnError(t *testing.T) {
 	_, err := c.Files.Download(background, 1, &buf)
 	if err == nil || !errors.Is(err, ErrConnection) {
 		t.Fatalf("want a connection error for a cut body, got %v", err)
+	}
+}
+
+// TestUnwritableDestinationIsFinal: a destination that cannot be written fails once with the file system's error.
+func TestUnwritableDestinationIsFinal(t *testing.T) {
+	server := newFileServer(t, 1000)
+	c := realClient(t, server.URL)
+	_, err := c.Files.DownloadToFile(background, 1, filepath.Join(t.TempDir(), "no-such-folder", "f.bin"))
+	if !errors.Is(err, fs.ErrNotExist) || errors.Is(err, ErrConnection) {
+		t.Fatalf("want the file system's error, got %v", err)
+	}
+	if len(server.ranges) != 1 {
+		t.Fatalf("%d requests, want 1: a local failure is not retried", len(server.ranges))
 	}
 }

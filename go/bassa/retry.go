@@ -191,8 +191,9 @@ func isOurs(err error) bool {
 	var apiErr *APIError
 	var connErr *ConnectionError
 	var valErr *ValidationError
+	var sinkErr *sinkError
 	return errors.As(err, &apiErr) || errors.As(err, &connErr) || errors.As(err, &valErr) ||
-		errors.Is(err, ErrInvalidArgument)
+		errors.As(err, &sinkErr) || errors.Is(err, ErrInvalidArgument)
 }
 
 func (c *Client) contextError(opID string, err error) *ConnectionError {

@@ -149,6 +149,7 @@ func (c *Client) transfer(ctx context.Context, t *transfer, build requestBuilder
 		return nil, err
 	}
 	if err := t.sink.done(); err != nil {
+		t.sink.abandon()
 		return nil, err
 	}
 	return &FetchedFile{Size: t.written, Path: t.sink.path(), Filename: t.filename, ContentType: t.contentType}, nil
@@ -173,11 +174,7 @@ func (c *Client) transferOnce(ctx context.Context, t *transfer, build requestBui
 			return nil
 		}
 		if _, err := io.CopyBuffer(t, watchedBody{resp.Body, watch}, buf); err != nil {
-			var sinkErr *sinkError
-			if errors.As(err, &sinkErr) {
-				return &ValidationError{Operation: t.op, Reason: "writing the destination failed", Err: sinkErr.err}
-			}
-			return err
+			return err // a *sinkError (the destination failed) is final; a network error may be retried
 		}
 		if t.total >= 0 && t.written != t.total {
 			return &ValidationError{Operation: t.op, Reason: fmt.Sprintf("received %d bytes of %d", t.written, t.total)}
@@ -187,10 +184,13 @@ func (c *Client) transferOnce(ctx context.Context, t *transfer, build requestBui
 	})
 }
 
-// sinkError marks a failure of the destination (not of the network): it is never retried.
+// sinkError is a failure of the destination (not of the network): it is never retried, and
+// unwraps to the file system's error (errors.Is(err, fs.ErrPermission) ...).
 type sinkError struct{ err error }
 
-func (e *sinkError) Error() string { return e.err.Error() }
+func (e *sinkError) Error() string { return "bassa: writing the destination: " + e.err.Error() }
+
+func (e *sinkError) Unwrap() error { return e.err }
 
 // sink is where a transfer's bytes go.
 type sink interface {
@@ -289,9 +289,12 @@ func (d *fileDest) done() error {
 		return err
 	}
 	if err := f.Close(); err != nil {
-		return &ValidationError{Operation: "write " + d.part, Reason: "closing the file failed", Err: err}
+		return &sinkError{err}
 	}
-	return os.Rename(d.part, d.target)
+	if err := os.Rename(d.part, d.target); err != nil {
+		return &sinkError{err}
+	}
+	return nil
 }
 
 func (d *fileDest) abandon() {
