@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"math"
 	"net"
 	"net/http"
 	"net/url"
@@ -169,17 +168,15 @@ func newLimiter(perSecond float64, burst int) *limiter {
 
 func (l *limiter) wait(ctx context.Context) error { return l.bucket.Wait(ctx) }
 
-// pause holds every request for d, with no burst after it: the bucket is drained so that one
-// token is there when the pause ends.
+// pause holds every request for d, with no burst after it: the bucket is drawn down (below
+// zero if need be) so that the next token comes when the pause ends. Each reservation takes at
+// most a burst, so a long pause needs several.
 func (l *limiter) pause(d time.Duration) {
 	now := time.Now()
-	resume := now.Add(d)
-	// each reservation takes at most a burst; a long pause needs several
-	for {
-		excess := int(math.Ceil(l.bucket.TokensAt(resume))) - 1
-		if excess <= 0 {
-			return
-		}
-		l.bucket.ReserveN(now, min(excess, l.bucket.Burst()))
+	excess := l.bucket.TokensAt(now) + d.Seconds()*float64(l.bucket.Limit()) - 1
+	for excess >= 1 {
+		n := min(int(excess), l.bucket.Burst())
+		l.bucket.ReserveN(now, n)
+		excess -= float64(n)
 	}
 }

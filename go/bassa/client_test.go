@@ -197,20 +197,32 @@ func TestRateLimitPacesEveryGoroutine(t *testing.T) {
 	})
 }
 
-// TestRateLimitPausedBy429: a 429 with Retry-After holds every later request for that long.
+// TestRateLimitPausedBy429: a 429 with Retry-After holds every later request for that long, with no burst after it.
 func TestRateLimitPausedBy429(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		c, _ := fakeClient(t, []step{{handler: jsonReply(429, `{"error": "slow"}`, "Retry-After", "5")}, {}},
-			WithRateLimit(100, 10), WithMaxAttempts(1))
-		started := time.Now()
-		mustKind(t, c.Users.Approve(background, "bob"), ErrRateLimited)
-		if err := c.Users.Approve(background, "bob"); err != nil {
-			t.Fatal(err)
-		}
-		if waited := time.Since(started); waited < 5*time.Second || waited > 5100*time.Millisecond {
-			t.Fatalf("the next request went after %s, want the 5 s pause", waited)
-		}
-	})
+	for _, burst := range []int{1, 10} {
+		t.Run(fmt.Sprint("burst ", burst), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				c, _ := fakeClient(t, []step{{handler: jsonReply(429, `{"error": "slow"}`, "Retry-After", "5")}, {}},
+					WithRateLimit(100, burst), WithMaxAttempts(1))
+				started := time.Now()
+				mustKind(t, c.Users.Approve(background, "bob"), ErrRateLimited)
+				if err := c.Users.Approve(background, "bob"); err != nil {
+					t.Fatal(err)
+				}
+				if waited := time.Since(started); waited < 5*time.Second || waited > 5020*time.Millisecond {
+					t.Fatalf("the next request went after %s, want the 5 s pause", waited)
+				}
+				for range 3 {
+					if err := c.Users.Approve(background, "bob"); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if waited := time.Since(started); waited < 5020*time.Millisecond {
+					t.Fatalf("3 more requests by %s: a burst after the pause", waited)
+				}
+			})
+		})
+	}
 }
 
 // TestWithSharesSessionAndLimiter: a derived client shares the session; a changed rate gets its own bucket.
