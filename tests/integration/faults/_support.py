@@ -9,35 +9,32 @@ from typing import Any
 
 import httpx
 
-from bassa_sdk import Bassa
-from tests.faults import Fault, FaultProxy, Rule, drip, reset_after, reset_before, status, truncate
+from bassa_sdk import APIConnectionError, APITimeoutError, Bassa, RateLimitError, ServerError
+from tests.faults import Fault, FaultProxy, Rule
+from tests.faults.vectors import faults, vectors
 
-MAX_ATTEMPTS = 4
+# the client settings, plans and outcomes shared with the Go client's fault tests
+VECTORS = vectors()
+CLIENT = VECTORS["client"]
+MAX_ATTEMPTS: int = CLIENT["max_attempts"]
 PASSWORD = "faults-password-1"
 # one fault of every kind that a retry can cure
-CURABLE: dict[str, Fault] = {
-    "reset-before": reset_before(),
-    "reset-after": reset_after(),
-    "503": status(503),
-    "502-retry-after-0": status(502, retry_after="0"),
-    "truncated-body": truncate(1),
-    "slow-drip": drip(chunk=64, interval=0.002),
-}
+CURABLE: dict[str, Fault] = faults(VECTORS["curable"])
 # faults that let the first attempt reach the server: a repeated DELETE then finds nothing
-REACHES_SERVER = frozenset({"reset_after", "truncate", "drip"})
+REACHES_SERVER = frozenset(VECTORS["reaches_server"])
+# what each error name of the vectors means for the Python SDK
+ERRORS: dict[str, type[Exception]] = {
+    "connection": APIConnectionError,
+    "timeout": APITimeoutError,
+    "server": ServerError,
+    "rate_limited": RateLimitError,
+}
 
 
 @contextmanager
 def sdk(url: str, **options: Any) -> Iterator[Bassa]:
     """An SDK client on a caller-owned httpx.Client, with short real waits between attempts."""
-    settings: dict[str, Any] = {
-        "max_attempts": MAX_ATTEMPTS,
-        "wait_initial": 0.01,
-        "wait_max": 0.05,
-        "retry_deadline": 30.0,
-        "max_retry_after": 3.0,
-        **options,
-    }
+    settings: dict[str, Any] = {**CLIENT, **options}
     with httpx.Client() as http, Bassa(url, http_client=http, **settings) as client:
         yield client
 

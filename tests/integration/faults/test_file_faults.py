@@ -16,14 +16,16 @@ from typing import Any
 import pytest
 
 from bassa_sdk import Bassa
-from tests.faults import Fault, FaultProxy, Rule, drip, truncate
-from tests.integration.faults._support import CURABLE, run_through_fault
+from tests.faults import Fault, FaultProxy, Rule, truncate
+from tests.faults.vectors import fault as fault_of
+from tests.faults.vectors import faults
+from tests.integration.faults._support import CURABLE, VECTORS, run_through_fault
 
 pytestmark = pytest.mark.integration
 
-FILE_SIZE = 768 * 1024
+FILE_SIZE: int = VECTORS["file_size"]
 # the curable faults, with a drip sized for files rather than small JSON bodies
-FILE_FAULTS = {**CURABLE, "slow-drip": drip(chunk=32 * 1024, interval=0.005)}
+FILE_FAULTS = {**CURABLE, **faults(VECTORS["file_curable_overrides"])}
 
 
 @dataclass(frozen=True)
@@ -71,11 +73,12 @@ def test_file_operations_complete_through_a_fault(
         "fetch_download_file": lambda: faulty.files.download(completed.id, tmp_path / "f.bin"),
         "fetch_zip": lambda: faulty.files.fetch_zip(job.process_id, tmp_path / "f.zip"),
     }
+    assert list(calls) == VECTORS["file_operations"]
     run_through_fault(fault_proxy, fault, calls)
     assert (tmp_path / "f.bin").read_bytes() == completed.data
 
 
-@pytest.mark.parametrize("keep", [1, FILE_SIZE // 3, FILE_SIZE - 1])
+@pytest.mark.parametrize("keep", VECTORS["broken_file_keep"])
 def test_a_broken_file_download_resumes_to_identical_bytes(
     keep: int, faulty: Bassa, fault_proxy: FaultProxy, completed: Completed, tmp_path: Path
 ) -> None:
@@ -92,7 +95,7 @@ def test_a_slow_drip_delivers_the_same_file(
     faulty: Bassa, fault_proxy: FaultProxy, completed: Completed, tmp_path: Path
 ) -> None:
     """A file dripped in small slow chunks arrives whole and identical, in one attempt."""
-    fault_proxy.plan(Rule(drip(chunk=64 * 1024, interval=0.01), method="GET"))
+    fault_proxy.plan(Rule(fault_of(VECTORS["drip_file"]), method="GET"))
     faulty.files.download(completed.id, tmp_path / "dripped.bin")
     assert (tmp_path / "dripped.bin").read_bytes() == completed.data
     assert fault_proxy.arrived == 1

@@ -14,21 +14,16 @@ from typing import Any
 import httpx
 import pytest
 
-from bassa_sdk import (
-    APIConnectionError,
-    APITimeoutError,
-    Bassa,
-    NotFoundError,
-    RateLimitError,
-    ServerError,
-)
-from tests.faults import Fault, FaultProxy, Rule, latency, reset_after, reset_before, status
-from tests.faults import truncate as truncated
+from bassa_sdk import APIStatusError, Bassa, NotFoundError
+from tests.faults import Fault, FaultProxy, Rule
+from tests.faults.vectors import fault as fault_of
 from tests.integration.faults._support import (
     CURABLE,
+    ERRORS,
     MAX_ATTEMPTS,
     PASSWORD,
     REACHES_SERVER,
+    VECTORS,
     run_through_fault,
     unique_link,
 )
@@ -77,10 +72,12 @@ def test_idempotent_operations_complete_through_a_fault(
         "block_user": lambda: faulty_admin.users.block(victim),
         "kill_queue": lambda: faulty_admin.queue.stop(key=key),
     }
+    assert list(calls) == VECTORS["idempotent_operations"]
     if fault.kind not in REACHES_SERVER:
         calls["unblock_user"] = lambda: faulty_admin.users.unblock(victim)
         calls["delete_download"] = lambda: faulty.downloads.delete(own)
         calls["delete_user"] = lambda: faulty_admin.users.delete(victim)
+        assert list(calls)[-3:] == VECTORS["idempotent_operations_unless_reached"]
     run_through_fault(fault_proxy, fault, calls)
 
 
@@ -90,45 +87,38 @@ def test_a_delete_whose_answer_was_lost_succeeds(
     """A DELETE whose answer was lost is retried; the retry's 404 shows the first attempt did it,
     so the call succeeds, and the download is gone."""
     own = _queue_one(direct)
-    fault_proxy.plan(Rule(reset_after(), method="DELETE", times=1))
+    lost = VECTORS["lost_delete"]
+    fault_proxy.plan(Rule(fault_of(lost["fault"]), method="DELETE", times=1))
     faulty.downloads.delete(own)
-    assert fault_proxy.forwarded("DELETE", f"/api/download/{own}") == 2
+    assert fault_proxy.forwarded("DELETE", f"/api/download/{own}") == lost["forwarded"]
     with pytest.raises(NotFoundError):
         direct.downloads.status(own)
 
 
 def test_retry_after_is_honoured(faulty: Bassa, fault_proxy: FaultProxy) -> None:
     """A 503 burst with `Retry-After: 1` delays each retry by a second, then the call succeeds."""
-    fault_proxy.plan(Rule(status(503, retry_after="1"), method="GET", times=2))
+    honoured = VECTORS["retry_after_honoured"]
+    fault_proxy.plan(Rule(fault_of(honoured["fault"]), method="GET", times=honoured["times"]))
     started = time.monotonic()
     faulty.queue.status()
     waited = time.monotonic() - started
-    assert [e.upstream_status for e in fault_proxy.exchanges] == [503, 503, 200]
-    assert 2.0 <= waited < 6.0
+    assert [e.upstream_status for e in fault_proxy.exchanges] == honoured["statuses"]
+    assert honoured["at_least"] <= waited < honoured["below"]
 
 
 @pytest.mark.parametrize(
-    ("fault", "error", "forwarded"),
-    [
-        (reset_after(), APIConnectionError, 1),
-        (reset_before(), APIConnectionError, 0),
-        (status(503), ServerError, 0),
-        (truncated(3), APIConnectionError, 1),
-    ],
-    ids=["reset-after", "reset-before", "503", "truncated"],
+    "vector", VECTORS["never_duplicated"], ids=[v["id"] for v in VECTORS["never_duplicated"]]
 )
 def test_add_download_is_never_sent_twice(
-    fault: Fault,
-    error: type[Exception],
-    forwarded: int,
-    faulty: Bassa,
-    fault_proxy: FaultProxy,
-    direct: Bassa,
+    vector: dict[str, Any], faulty: Bassa, fault_proxy: FaultProxy, direct: Bassa
 ) -> None:
     """Queuing a link is not safe to repeat: one attempt, one error, at most one record."""
     link = unique_link()
-    fault_proxy.plan(Rule(fault, method="POST", path="^/api/download$", times=None))
-    with pytest.raises(error):
+    forwarded = vector["forwarded"]
+    fault_proxy.plan(
+        Rule(fault_of(vector["fault"]), method="POST", path="^/api/download$", times=None)
+    )
+    with pytest.raises(ERRORS[vector["error"]]):
         faulty.downloads.add(link)
     assert fault_proxy.arrived == 1
     assert fault_proxy.forwarded("POST", "/api/download") == forwarded
@@ -140,32 +130,29 @@ def test_a_slow_add_that_times_out_is_not_repeated(
 ) -> None:
     """A queued link whose answer came too late is one record, and the SDK reports a timeout."""
     link = unique_link()
-    fault_proxy.plan(Rule(latency(0.6), method="POST", path="^/api/download$", times=None))
-    with pytest.raises(APITimeoutError):
-        faulty.downloads.add(link, timeout=httpx.Timeout(5.0, read=0.2))
+    slow = VECTORS["slow_add"]
+    fault_proxy.plan(
+        Rule(fault_of(slow["fault"]), method="POST", path="^/api/download$", times=None)
+    )
+    with pytest.raises(ERRORS[slow["error"]]):
+        faulty.downloads.add(link, timeout=httpx.Timeout(5.0, read=slow["read_timeout"]))
     deadline = time.monotonic() + 5
     while not fault_proxy.exchanges and time.monotonic() < deadline:
         time.sleep(0.05)
     assert fault_proxy.arrived == 1
-    assert fault_proxy.forwarded("POST", "/api/download") == 1
-    assert _records(direct, link) == 1
+    assert fault_proxy.forwarded("POST", "/api/download") == slow["forwarded"]
+    assert _records(direct, link) == slow["forwarded"]
 
 
 @pytest.mark.parametrize(
-    ("fault", "error"),
-    [
-        (status(503), ServerError),
-        (status(429, retry_after="0"), RateLimitError),
-        (reset_before(), APIConnectionError),
-    ],
-    ids=["503", "429", "reset-before"],
+    "vector", VECTORS["spent_budget"], ids=[v["id"] for v in VECTORS["spent_budget"]]
 )
 def test_a_spent_budget_raises_the_matching_error(
-    fault: Fault, error: type[Exception], faulty: Bassa, fault_proxy: FaultProxy
+    vector: dict[str, Any], faulty: Bassa, fault_proxy: FaultProxy
 ) -> None:
     """A fault that never clears uses exactly the attempt budget, then raises its error class."""
-    fault_proxy.plan(Rule(fault, times=None))
-    with pytest.raises(error):
+    fault_proxy.plan(Rule(fault_of(vector["fault"]), times=None))
+    with pytest.raises(ERRORS[vector["error"]]):
         faulty.downloads.list(1)
     assert fault_proxy.arrived == MAX_ATTEMPTS
 
@@ -174,18 +161,21 @@ def test_a_timeout_on_every_attempt_raises_a_timeout(
     faulty: Bassa, fault_proxy: FaultProxy
 ) -> None:
     """Latency beyond the read timeout on every attempt ends in `APITimeoutError`."""
-    fault_proxy.plan(Rule(latency(0.5), times=None))
-    with pytest.raises(APITimeoutError):
-        faulty.queue.status(timeout=httpx.Timeout(5.0, read=0.1))
+    every = VECTORS["timeout_every_attempt"]
+    fault_proxy.plan(Rule(fault_of(every["fault"]), times=None))
+    with pytest.raises(ERRORS[every["error"]]):
+        faulty.queue.status(timeout=httpx.Timeout(5.0, read=every["read_timeout"]))
     assert fault_proxy.arrived == MAX_ATTEMPTS
 
 
 def test_a_long_retry_after_fails_at_once(faulty: Bassa, fault_proxy: FaultProxy) -> None:
     """A Retry-After beyond the client's cap is not slept through: one attempt, then the error."""
-    fault_proxy.plan(Rule(status(503, retry_after="120"), times=None))
+    long = VECTORS["long_retry_after"]
+    fault_proxy.plan(Rule(fault_of(long["fault"]), times=None))
     started = time.monotonic()
-    with pytest.raises(ServerError) as raised:
+    with pytest.raises(ERRORS[long["error"]]) as raised:
         faulty.queue.status()
     assert fault_proxy.arrived == 1
-    assert time.monotonic() - started < 2.0
-    assert raised.value.retry_after == 120
+    assert time.monotonic() - started < long["within"]
+    assert isinstance(raised.value, APIStatusError)
+    assert raised.value.retry_after == long["retry_after"]

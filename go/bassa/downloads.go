@@ -1,0 +1,231 @@
+package bassa
+
+import (
+	"context"
+	"fmt"
+	"iter"
+	"net/http"
+	"time"
+
+	"github.com/scorelab/bassa-sdk/go/internal/bassaapi"
+)
+
+// DownloadsService queues links and follows them: Client.Downloads.
+type DownloadsService struct{ c *Client }
+
+func checkPage(page int) error {
+	if page < 1 || page > 1_000_000 {
+		return invalid("page must be from 1 (the first page): %d", page)
+	}
+	return nil
+}
+
+func checkID(id int) error {
+	if id < 1 {
+		return invalid("a download id is at least 1: %d", id)
+	}
+	return nil
+}
+
+// Add queues a link (http, https or ftp); DownloadCreated.Id is the new download's id.
+func (s *DownloadsService) Add(ctx context.Context, link string) (*DownloadCreated, error) {
+	if link == "" {
+		return nil, invalid("link must not be empty")
+	}
+	ex, err := s.c.call(ctx, bassaapi.OpAddDownload, func(server string) (*http.Request, error) {
+		return bassaapi.NewAddDownloadRequest(server, bassaapi.NewDownload{Link: link})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return decode(ex, bassaapi.OpAddDownload, bassaapi.ParseAddDownloadResponse,
+		func(r *bassaapi.AddDownloadResponse) *DownloadCreated { return r.JSON200 })
+}
+
+// List returns one page (15, oldest first) of the caller's own downloads, in every status.
+func (s *DownloadsService) List(ctx context.Context, page int) ([]Download, error) {
+	if err := checkPage(page); err != nil {
+		return nil, err
+	}
+	ex, err := s.c.call(ctx, bassaapi.OpListOwnDownloads, func(server string) (*http.Request, error) {
+		return bassaapi.NewListOwnDownloadsRequest(server, page)
+	})
+	if err != nil {
+		return nil, err
+	}
+	rows, err := decode(ex, bassaapi.OpListOwnDownloads, bassaapi.ParseListOwnDownloadsResponse,
+		func(r *bassaapi.ListOwnDownloadsResponse) *[]Download { return r.JSON200 })
+	if err != nil {
+		return nil, err
+	}
+	return *rows, nil
+}
+
+// Completed returns one page (15, newest first) of completed downloads of every user.
+func (s *DownloadsService) Completed(ctx context.Context, page int) ([]Download, error) {
+	if err := checkPage(page); err != nil {
+		return nil, err
+	}
+	ex, err := s.c.call(ctx, bassaapi.OpListCompletedDownloads, func(server string) (*http.Request, error) {
+		return bassaapi.NewListCompletedDownloadsRequest(server, page)
+	})
+	if err != nil {
+		return nil, err
+	}
+	rows, err := decode(ex, bassaapi.OpListCompletedDownloads, bassaapi.ParseListCompletedDownloadsResponse,
+		func(r *bassaapi.ListCompletedDownloadsResponse) *[]Download { return r.JSON200 })
+	if err != nil {
+		return nil, err
+	}
+	return *rows, nil
+}
+
+// All iterates over every download of the caller, page after page, until an empty page. A
+// failed page ends the iteration with its error.
+func (s *DownloadsService) All(ctx context.Context) iter.Seq2[Download, error] {
+	return pages(ctx, s.List)
+}
+
+// AllCompleted iterates over every completed download, page after page.
+func (s *DownloadsService) AllCompleted(ctx context.Context) iter.Seq2[Download, error] {
+	return pages(ctx, s.Completed)
+}
+
+func pages(ctx context.Context, page func(context.Context, int) ([]Download, error)) iter.Seq2[Download, error] {
+	return func(yield func(Download, error) bool) {
+		for n := 1; ; n++ {
+			rows, err := page(ctx, n)
+			if err != nil {
+				yield(Download{}, err)
+				return
+			}
+			if len(rows) == 0 {
+				return
+			}
+			for _, row := range rows {
+				if !yield(row, nil) {
+					return
+				}
+			}
+		}
+	}
+}
+
+// Status returns one download's status and progress (an extension: ErrUnsupported on a
+// legacy server).
+func (s *DownloadsService) Status(ctx context.Context, id int) (*DownloadProgress, error) {
+	if err := checkID(id); err != nil {
+		return nil, err
+	}
+	ex, err := s.c.call(ctx, bassaapi.OpGetDownloadStatus, func(server string) (*http.Request, error) {
+		return bassaapi.NewGetDownloadStatusRequest(server, id)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return decode(ex, bassaapi.OpGetDownloadStatus, bassaapi.ParseGetDownloadStatusResponse,
+		func(r *bassaapi.GetDownloadStatusResponse) *DownloadProgress { return r.JSON200 })
+}
+
+// Delete deletes a queued or failed download of the caller (an admin: of anyone). A retry
+// answered 404 after an attempt whose answer was lost counts as deleted.
+func (s *DownloadsService) Delete(ctx context.Context, id int) error {
+	if err := checkID(id); err != nil {
+		return err
+	}
+	_, err := s.c.call(ctx, bassaapi.OpDeleteDownload, func(server string) (*http.Request, error) {
+		return bassaapi.NewDeleteDownloadRequest(server, id)
+	})
+	if err != nil && s.c.deletedEarlier(err) {
+		return nil
+	}
+	return err
+}
+
+// Rate rates a download from 0 to 5; RatingResult.Rating is its new average.
+func (s *DownloadsService) Rate(ctx context.Context, id, rate int) (*RatingResult, error) {
+	if err := checkID(id); err != nil {
+		return nil, err
+	}
+	if rate < 0 || rate > 5 {
+		return nil, invalid("rate must be from 0 to 5: %d", rate)
+	}
+	ex, err := s.c.call(ctx, bassaapi.OpRateDownload, func(server string) (*http.Request, error) {
+		return bassaapi.NewRateDownloadRequest(server, id, bassaapi.Rating{Rate: rate})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return decode(ex, bassaapi.OpRateDownload, bassaapi.ParseRateDownloadResponse,
+		func(r *bassaapi.RateDownloadResponse) *RatingResult { return r.JSON200 })
+}
+
+// WaitOptions bound a wait; zero values take the defaults.
+type WaitOptions struct {
+	// Timeout bounds the whole wait (default DefaultWaitTimeout).
+	Timeout time.Duration
+	// PollInterval is the time between two polls (default DefaultPollInterval).
+	PollInterval time.Duration
+	// Progress, if set, is called with each status seen.
+	Progress func(*DownloadProgress)
+}
+
+func (o WaitOptions) withDefaults() WaitOptions {
+	if o.Timeout <= 0 {
+		o.Timeout = DefaultWaitTimeout
+	}
+	if o.PollInterval <= 0 {
+		o.PollInterval = DefaultPollInterval
+	}
+	return o
+}
+
+// Wait polls until the download completes. It fails with a *DownloadFailedError when the
+// download fails (or its file was removed), and a *WaitTimeoutError when time runs out.
+func (s *DownloadsService) Wait(ctx context.Context, id int, opts WaitOptions) (*DownloadProgress, error) {
+	opts = opts.withDefaults()
+	return poll(ctx, opts, fmt.Sprintf("download %d", id), func() (*DownloadProgress, bool, error) {
+		seen, err := s.Status(ctx, id)
+		if err != nil {
+			return nil, false, err
+		}
+		if opts.Progress != nil {
+			opts.Progress(seen)
+		}
+		switch seen.Status {
+		case StatusCompleted:
+			return seen, true, nil
+		case StatusError:
+			reason := ""
+			if seen.Error != nil {
+				reason = *seen.Error
+			}
+			return nil, false, &DownloadFailedError{What: fmt.Sprintf("download %d", id), Reason: reason}
+		case StatusDeleted:
+			return nil, false, &DownloadFailedError{What: fmt.Sprintf("download %d", id),
+				Reason: "its file was removed from the server"}
+		}
+		return seen, false, nil
+	})
+}
+
+// poll calls check until it reports done, fails, or the wait's time runs out.
+func poll[T any](ctx context.Context, opts WaitOptions, what string, check func() (*T, bool, error)) (*T, error) {
+	deadline := time.Now().Add(opts.Timeout)
+	for {
+		value, done, err := check()
+		if err != nil || done {
+			return value, err
+		}
+		if time.Now().Add(opts.PollInterval).After(deadline) {
+			return nil, &WaitTimeoutError{What: what, After: opts.Timeout}
+		}
+		timer := time.NewTimer(opts.PollInterval)
+		select {
+		case <-ctx.Done():
+			timer.Stop()
+			return nil, &ConnectionError{Operation: what, Timeout: ctx.Err() == context.DeadlineExceeded, Err: ctx.Err()}
+		case <-timer.C:
+		}
+	}
+}
