@@ -56,7 +56,8 @@ type Download struct {
 	Gid *string `json:"gid"`
 	Id  int     `json:"id"`
 
-	// Link The link as it was queued.
+	// Link The link as it was queued; in another user's download, without its userinfo and
+	// with secret query parameter values replaced by `REDACTED`.
 	Link string `json:"link"`
 
 	// Path The file's path inside the downloads folder; null until known.
@@ -552,7 +553,9 @@ type ClientInterface interface {
 	//
 	// Any signed-in user. Sets the caller's rating (0 to 5) of a download, replacing their
 	// earlier one; the download's `rating` becomes the rounded average of every user's rating.
-	// Unknown id: 404.
+	// Only the caller's own downloads and completed downloads (the shared library) may be
+	// rated: any other id answers exactly like an unknown one, 404, so ratings reveal nothing
+	// about what other users queue.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -563,7 +566,9 @@ type ClientInterface interface {
 	//
 	// Any signed-in user. Sets the caller's rating (0 to 5) of a download, replacing their
 	// earlier one; the download's `rating` becomes the rounded average of every user's rating.
-	// Unknown id: 404.
+	// Only the caller's own downloads and completed downloads (the shared library) may be
+	// rated: any other id answers exactly like an unknown one, 404, so ratings reveal nothing
+	// about what other users queue.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -610,6 +615,9 @@ type ClientInterface interface {
 	//
 	// Any signed-in user. The shared library: completed downloads of every user, 15 a page,
 	// newest first (by `completed_time`, then `id`). A page past the end is an empty list.
+	// The caller's own rows show their links whole; every other row's `link` is shown without
+	// `user:password@` and with the values of secret query parameters replaced by `REDACTED`
+	// (see **Links** above).
 	//
 	// Corresponds with GET /api/downloads/{page} (the `ListCompletedDownloads` operationId).
 	ListCompletedDownloads(ctx context.Context, page Page, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -655,7 +663,8 @@ type ClientInterface interface {
 	//
 	// Anyone may call this. Checks the credentials of an approved, unblocked user and returns
 	// the first session token in the `token` response header. The body's `auth` is the user's
-	// level as a decimal string (`"0"` is an admin), as the legacy UIs expect.
+	// level as a decimal string (`"0"` is an admin), as the legacy UIs expect. Repeated
+	// failures are throttled (429, see below).
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -666,7 +675,8 @@ type ClientInterface interface {
 	//
 	// Anyone may call this. Checks the credentials of an approved, unblocked user and returns
 	// the first session token in the `token` response header. The body's `auth` is the user's
-	// level as a decimal string (`"0"` is an admin), as the legacy UIs expect.
+	// level as a decimal string (`"0"` is an admin), as the legacy UIs expect. Repeated
+	// failures are throttled (429, see below).
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type.
 	//
@@ -707,6 +717,27 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /api/regularuser (the `SignUp` operationId).
 	SignUp(ctx context.Context, body SignUpJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// EndOwnSessions Log out everywhere
+	//
+	// Any signed-in user. Ends every session of the caller's account at once: each token issued
+	// before, on any device and on every server replica, stops working (the token sent with
+	// this request included). The `token` header of the answer carries the one new session
+	// that continues here. Changing the password, renaming, blocking and deleting the account
+	// end its sessions the same way.
+	//
+	// Corresponds with POST /api/sessions/end (the `EndOwnSessions` operationId).
+	EndOwnSessions(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// EndUserSessions Log a user out everywhere
+	//
+	// Admins only. Ends every session of the user at once: each token issued to them before
+	// stops working, on every server replica. The user may sign in again (block them to stop
+	// that). Ending an admin's own sessions keeps the one this answer's `token` header carries.
+	// Unknown user: 404.
+	//
+	// Corresponds with POST /api/sessions/end/{username} (the `EndUserSessions` operationId).
+	EndUserSessions(ctx context.Context, username Username, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListUsers List users
 	//
@@ -751,7 +782,8 @@ type ClientInterface interface {
 
 	// UnblockUser Unblock a user
 	//
-	// Admins only. Unblocking twice is harmless; unknown user is 404.
+	// Admins only. The user may sign in again; tokens issued before the block stay invalid.
+	// Unblocking twice is harmless; unknown user is 404.
 	//
 	// Corresponds with DELETE /api/user/blocked/{username} (the `UnblockUser` operationId).
 	UnblockUser(ctx context.Context, username Username, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -800,7 +832,9 @@ type ClientInterface interface {
 	// UpdateUserWithBody Update a user
 	//
 	// Admins only. Changes the given fields of a user: a new name, level, e-mail address or
-	// password (stored hashed). Renaming a user ends their sessions. Unknown user: 404; a name
+	// password (stored hashed). A new name or password ends every session of the user (each
+	// token issued before stops working); an admin changing their own keeps the session the
+	// answer's `token` header carries. Unknown user: 404; a name
 	// or e-mail address that another user has: 409.
 	//
 	// Takes any type of body and a specified content type.
@@ -811,7 +845,9 @@ type ClientInterface interface {
 	// UpdateUser Update a user
 	//
 	// Admins only. Changes the given fields of a user: a new name, level, e-mail address or
-	// password (stored hashed). Renaming a user ends their sessions. Unknown user: 404; a name
+	// password (stored hashed). A new name or password ends every session of the user (each
+	// token issued before stops working); an admin changing their own keeps the session the
+	// answer's `token` header carries. Unknown user: 404; a name
 	// or e-mail address that another user has: 409.
 	//
 	// Takes a body of the `application/json` content type.
@@ -949,7 +985,9 @@ func (c *Client) KillQueue(ctx context.Context, params *KillQueueParams, reqEdit
 //
 // Any signed-in user. Sets the caller's rating (0 to 5) of a download, replacing their
 // earlier one; the download's `rating` becomes the rounded average of every user's rating.
-// Unknown id: 404.
+// Only the caller's own downloads and completed downloads (the shared library) may be
+// rated: any other id answers exactly like an unknown one, 404, so ratings reveal nothing
+// about what other users queue.
 //
 // Takes any type of body and a specified content type.
 //
@@ -970,7 +1008,9 @@ func (c *Client) RateDownloadWithBody(ctx context.Context, id DownloadId, conten
 //
 // Any signed-in user. Sets the caller's rating (0 to 5) of a download, replacing their
 // earlier one; the download's `rating` becomes the rounded average of every user's rating.
-// Unknown id: 404.
+// Only the caller's own downloads and completed downloads (the shared library) may be
+// rated: any other id answers exactly like an unknown one, 404, so ratings reveal nothing
+// about what other users queue.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -1067,6 +1107,9 @@ func (c *Client) GetDownloadStatus(ctx context.Context, id DownloadId, reqEditor
 //
 // Any signed-in user. The shared library: completed downloads of every user, 15 a page,
 // newest first (by `completed_time`, then `id`). A page past the end is an empty list.
+// The caller's own rows show their links whole; every other row's `link` is shown without
+// `user:password@` and with the values of secret query parameters replaced by `REDACTED`
+// (see **Links** above).
 //
 // Corresponds with GET /api/downloads/{page} (the `ListCompletedDownloads` operationId).
 func (c *Client) ListCompletedDownloads(ctx context.Context, page Page, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -1162,7 +1205,8 @@ func (c *Client) GetLiveness(ctx context.Context, reqEditors ...RequestEditorFn)
 //
 // Anyone may call this. Checks the credentials of an approved, unblocked user and returns
 // the first session token in the `token` response header. The body's `auth` is the user's
-// level as a decimal string (`"0"` is an admin), as the legacy UIs expect.
+// level as a decimal string (`"0"` is an admin), as the legacy UIs expect. Repeated
+// failures are throttled (429, see below).
 //
 // Takes any type of body and a specified content type.
 //
@@ -1183,7 +1227,8 @@ func (c *Client) LoginWithBody(ctx context.Context, contentType string, body io.
 //
 // Anyone may call this. Checks the credentials of an approved, unblocked user and returns
 // the first session token in the `token` response header. The body's `auth` is the user's
-// level as a decimal string (`"0"` is an admin), as the legacy UIs expect.
+// level as a decimal string (`"0"` is an admin), as the legacy UIs expect. Repeated
+// failures are throttled (429, see below).
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type.
 //
@@ -1265,6 +1310,47 @@ func (c *Client) SignUpWithBody(ctx context.Context, contentType string, body io
 // Corresponds with POST /api/regularuser (the `SignUp` operationId).
 func (c *Client) SignUp(ctx context.Context, body SignUpJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewSignUpRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// EndOwnSessions Log out everywhere
+//
+// Any signed-in user. Ends every session of the caller's account at once: each token issued
+// before, on any device and on every server replica, stops working (the token sent with
+// this request included). The `token` header of the answer carries the one new session
+// that continues here. Changing the password, renaming, blocking and deleting the account
+// end its sessions the same way.
+//
+// Corresponds with POST /api/sessions/end (the `EndOwnSessions` operationId).
+func (c *Client) EndOwnSessions(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewEndOwnSessionsRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// EndUserSessions Log a user out everywhere
+//
+// Admins only. Ends every session of the user at once: each token issued to them before
+// stops working, on every server replica. The user may sign in again (block them to stop
+// that). Ending an admin's own sessions keeps the one this answer's `token` header carries.
+// Unknown user: 404.
+//
+// Corresponds with POST /api/sessions/end/{username} (the `EndUserSessions` operationId).
+func (c *Client) EndUserSessions(ctx context.Context, username Username, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewEndUserSessionsRequest(c.Server, username)
 	if err != nil {
 		return nil, err
 	}
@@ -1368,7 +1454,8 @@ func (c *Client) ListBlockedUsers(ctx context.Context, reqEditors ...RequestEdit
 
 // UnblockUser Unblock a user
 //
-// Admins only. Unblocking twice is harmless; unknown user is 404.
+// Admins only. The user may sign in again; tokens issued before the block stay invalid.
+// Unblocking twice is harmless; unknown user is 404.
 //
 // Corresponds with DELETE /api/user/blocked/{username} (the `UnblockUser` operationId).
 func (c *Client) UnblockUser(ctx context.Context, username Username, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -1477,7 +1564,9 @@ func (c *Client) DeleteUser(ctx context.Context, username Username, reqEditors .
 // UpdateUserWithBody Update a user
 //
 // Admins only. Changes the given fields of a user: a new name, level, e-mail address or
-// password (stored hashed). Renaming a user ends their sessions. Unknown user: 404; a name
+// password (stored hashed). A new name or password ends every session of the user (each
+// token issued before stops working); an admin changing their own keeps the session the
+// answer's `token` header carries. Unknown user: 404; a name
 // or e-mail address that another user has: 409.
 //
 // Takes any type of body and a specified content type.
@@ -1498,7 +1587,9 @@ func (c *Client) UpdateUserWithBody(ctx context.Context, username Username, cont
 // UpdateUser Update a user
 //
 // Admins only. Changes the given fields of a user: a new name, level, e-mail address or
-// password (stored hashed). Renaming a user ends their sessions. Unknown user: 404; a name
+// password (stored hashed). A new name or password ends every session of the user (each
+// token issued before stops working); an admin changing their own keeps the session the
+// answer's `token` header carries. Unknown user: 404; a name
 // or e-mail address that another user has: 409.
 //
 // Takes a body of the `application/json` content type.
@@ -2229,6 +2320,67 @@ func NewSignUpRequestWithBody(server string, contentType string, body io.Reader)
 	return req, nil
 }
 
+// NewEndOwnSessionsRequest constructs an http.Request for the EndOwnSessions method
+func NewEndOwnSessionsRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/sessions/end")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewEndUserSessionsRequest constructs an http.Request for the EndUserSessions method
+func NewEndUserSessionsRequest(server string, username Username) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "username", username, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/sessions/end/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewListUsersRequest constructs an http.Request for the ListUsers method
 func NewListUsersRequest(server string) (*http.Request, error) {
 	var err error
@@ -2711,7 +2863,9 @@ type ClientWithResponsesInterface interface {
 	//
 	// Any signed-in user. Sets the caller's rating (0 to 5) of a download, replacing their
 	// earlier one; the download's `rating` becomes the rounded average of every user's rating.
-	// Unknown id: 404.
+	// Only the caller's own downloads and completed downloads (the shared library) may be
+	// rated: any other id answers exactly like an unknown one, 404, so ratings reveal nothing
+	// about what other users queue.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -2722,7 +2876,9 @@ type ClientWithResponsesInterface interface {
 	//
 	// Any signed-in user. Sets the caller's rating (0 to 5) of a download, replacing their
 	// earlier one; the download's `rating` becomes the rounded average of every user's rating.
-	// Unknown id: 404.
+	// Only the caller's own downloads and completed downloads (the shared library) may be
+	// rated: any other id answers exactly like an unknown one, 404, so ratings reveal nothing
+	// about what other users queue.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -2777,6 +2933,9 @@ type ClientWithResponsesInterface interface {
 	//
 	// Any signed-in user. The shared library: completed downloads of every user, 15 a page,
 	// newest first (by `completed_time`, then `id`). A page past the end is an empty list.
+	// The caller's own rows show their links whole; every other row's `link` is shown without
+	// `user:password@` and with the values of secret query parameters replaced by `REDACTED`
+	// (see **Links** above).
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -2828,7 +2987,8 @@ type ClientWithResponsesInterface interface {
 	//
 	// Anyone may call this. Checks the credentials of an approved, unblocked user and returns
 	// the first session token in the `token` response header. The body's `auth` is the user's
-	// level as a decimal string (`"0"` is an admin), as the legacy UIs expect.
+	// level as a decimal string (`"0"` is an admin), as the legacy UIs expect. Repeated
+	// failures are throttled (429, see below).
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -2839,7 +2999,8 @@ type ClientWithResponsesInterface interface {
 	//
 	// Anyone may call this. Checks the credentials of an approved, unblocked user and returns
 	// the first session token in the `token` response header. The body's `auth` is the user's
-	// level as a decimal string (`"0"` is an admin), as the legacy UIs expect.
+	// level as a decimal string (`"0"` is an admin), as the legacy UIs expect. Repeated
+	// failures are throttled (429, see below).
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -2884,6 +3045,31 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /api/regularuser (the `SignUp` operationId).
 	SignUpWithResponse(ctx context.Context, body SignUpJSONRequestBody, reqEditors ...RequestEditorFn) (*SignUpResponse, error)
+
+	// EndOwnSessionsWithResponse Log out everywhere
+	//
+	// Any signed-in user. Ends every session of the caller's account at once: each token issued
+	// before, on any device and on every server replica, stops working (the token sent with
+	// this request included). The `token` header of the answer carries the one new session
+	// that continues here. Changing the password, renaming, blocking and deleting the account
+	// end its sessions the same way.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/sessions/end (the `EndOwnSessions` operationId).
+	EndOwnSessionsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*EndOwnSessionsResponse, error)
+
+	// EndUserSessionsWithResponse Log a user out everywhere
+	//
+	// Admins only. Ends every session of the user at once: each token issued to them before
+	// stops working, on every server replica. The user may sign in again (block them to stop
+	// that). Ending an admin's own sessions keeps the one this answer's `token` header carries.
+	// Unknown user: 404.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/sessions/end/{username} (the `EndUserSessions` operationId).
+	EndUserSessionsWithResponse(ctx context.Context, username Username, reqEditors ...RequestEditorFn) (*EndUserSessionsResponse, error)
 
 	// ListUsersWithResponse List users
 	//
@@ -2934,7 +3120,8 @@ type ClientWithResponsesInterface interface {
 
 	// UnblockUserWithResponse Unblock a user
 	//
-	// Admins only. Unblocking twice is harmless; unknown user is 404.
+	// Admins only. The user may sign in again; tokens issued before the block stay invalid.
+	// Unblocking twice is harmless; unknown user is 404.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -2995,7 +3182,9 @@ type ClientWithResponsesInterface interface {
 	// UpdateUserWithBodyWithResponse Update a user
 	//
 	// Admins only. Changes the given fields of a user: a new name, level, e-mail address or
-	// password (stored hashed). Renaming a user ends their sessions. Unknown user: 404; a name
+	// password (stored hashed). A new name or password ends every session of the user (each
+	// token issued before stops working); an admin changing their own keeps the session the
+	// answer's `token` header carries. Unknown user: 404; a name
 	// or e-mail address that another user has: 409.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
@@ -3006,7 +3195,9 @@ type ClientWithResponsesInterface interface {
 	// UpdateUserWithResponse Update a user
 	//
 	// Admins only. Changes the given fields of a user: a new name, level, e-mail address or
-	// password (stored hashed). Renaming a user ends their sessions. Unknown user: 404; a name
+	// password (stored hashed). A new name or password ends every session of the user (each
+	// token issued before stops working); an admin changing their own keeps the session the
+	// answer's `token` header carries. Unknown user: 404; a name
 	// or e-mail address that another user has: 409.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
@@ -4183,6 +4374,11 @@ type LoginResponse413Headers struct {
 	Token *string
 }
 
+// LoginResponse429Headers the declared response headers of an HTTP 429 response for Login
+type LoginResponse429Headers struct {
+	RetryAfter int
+}
+
 type LoginResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -4196,12 +4392,16 @@ type LoginResponse struct {
 	JSON403 *Error
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *Error
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *LoginResponse200Headers
 	// Headers400 the parsed response headers for an HTTP 400 response
 	Headers400 *LoginResponse400Headers
 	// Headers413 the parsed response headers for an HTTP 413 response
 	Headers413 *LoginResponse413Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *LoginResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -4227,6 +4427,11 @@ func (r LoginResponse) GetJSON403() *Error {
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
 func (r LoginResponse) GetJSON413() *PayloadTooLarge {
 	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r LoginResponse) GetJSON429() *Error {
+	return r.JSON429
 }
 
 // GetBody returns the raw response body bytes
@@ -4445,6 +4650,158 @@ func (r SignUpResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r SignUpResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// EndOwnSessionsResponse200Headers the declared response headers of an HTTP 200 response for EndOwnSessions
+type EndOwnSessionsResponse200Headers struct {
+	Token string
+}
+
+// EndOwnSessionsResponse403Headers the declared response headers of an HTTP 403 response for EndOwnSessions
+type EndOwnSessionsResponse403Headers struct {
+	Token *string
+}
+
+type EndOwnSessionsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Status
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *EndOwnSessionsResponse200Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *EndOwnSessionsResponse403Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r EndOwnSessionsResponse) GetJSON200() *Status {
+	return r.JSON200
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r EndOwnSessionsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetBody returns the raw response body bytes
+func (r EndOwnSessionsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r EndOwnSessionsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r EndOwnSessionsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r EndOwnSessionsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// EndUserSessionsResponse200Headers the declared response headers of an HTTP 200 response for EndUserSessions
+type EndUserSessionsResponse200Headers struct {
+	Token string
+}
+
+// EndUserSessionsResponse400Headers the declared response headers of an HTTP 400 response for EndUserSessions
+type EndUserSessionsResponse400Headers struct {
+	Token *string
+}
+
+// EndUserSessionsResponse403Headers the declared response headers of an HTTP 403 response for EndUserSessions
+type EndUserSessionsResponse403Headers struct {
+	Token *string
+}
+
+// EndUserSessionsResponse404Headers the declared response headers of an HTTP 404 response for EndUserSessions
+type EndUserSessionsResponse404Headers struct {
+	Token *string
+}
+
+type EndUserSessionsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Status
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *EndUserSessionsResponse200Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *EndUserSessionsResponse400Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *EndUserSessionsResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *EndUserSessionsResponse404Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r EndUserSessionsResponse) GetJSON200() *Status {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r EndUserSessionsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r EndUserSessionsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r EndUserSessionsResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r EndUserSessionsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r EndUserSessionsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r EndUserSessionsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r EndUserSessionsResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -5494,7 +5851,9 @@ func (c *ClientWithResponses) KillQueueWithResponse(ctx context.Context, params 
 //
 // Any signed-in user. Sets the caller's rating (0 to 5) of a download, replacing their
 // earlier one; the download's `rating` becomes the rounded average of every user's rating.
-// Unknown id: 404.
+// Only the caller's own downloads and completed downloads (the shared library) may be
+// rated: any other id answers exactly like an unknown one, 404, so ratings reveal nothing
+// about what other users queue.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -5511,7 +5870,9 @@ func (c *ClientWithResponses) RateDownloadWithBodyWithResponse(ctx context.Conte
 //
 // Any signed-in user. Sets the caller's rating (0 to 5) of a download, replacing their
 // earlier one; the download's `rating` becomes the rounded average of every user's rating.
-// Unknown id: 404.
+// Only the caller's own downloads and completed downloads (the shared library) may be
+// rated: any other id answers exactly like an unknown one, 404, so ratings reveal nothing
+// about what other users queue.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -5596,6 +5957,9 @@ func (c *ClientWithResponses) GetDownloadStatusWithResponse(ctx context.Context,
 //
 // Any signed-in user. The shared library: completed downloads of every user, 15 a page,
 // newest first (by `completed_time`, then `id`). A page past the end is an empty list.
+// The caller's own rows show their links whole; every other row's `link` is shown without
+// `user:password@` and with the values of secret query parameters replaced by `REDACTED`
+// (see **Links** above).
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -5677,7 +6041,8 @@ func (c *ClientWithResponses) GetLivenessWithResponse(ctx context.Context, reqEd
 //
 // Anyone may call this. Checks the credentials of an approved, unblocked user and returns
 // the first session token in the `token` response header. The body's `auth` is the user's
-// level as a decimal string (`"0"` is an admin), as the legacy UIs expect.
+// level as a decimal string (`"0"` is an admin), as the legacy UIs expect. Repeated
+// failures are throttled (429, see below).
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -5694,7 +6059,8 @@ func (c *ClientWithResponses) LoginWithBodyWithResponse(ctx context.Context, con
 //
 // Anyone may call this. Checks the credentials of an approved, unblocked user and returns
 // the first session token in the `token` response header. The body's `auth` is the user's
-// level as a decimal string (`"0"` is an admin), as the legacy UIs expect.
+// level as a decimal string (`"0"` is an admin), as the legacy UIs expect. Repeated
+// failures are throttled (429, see below).
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -5768,6 +6134,43 @@ func (c *ClientWithResponses) SignUpWithResponse(ctx context.Context, body SignU
 		return nil, err
 	}
 	return ParseSignUpResponse(rsp)
+}
+
+// EndOwnSessionsWithResponse Log out everywhere
+//
+// Any signed-in user. Ends every session of the caller's account at once: each token issued
+// before, on any device and on every server replica, stops working (the token sent with
+// this request included). The `token` header of the answer carries the one new session
+// that continues here. Changing the password, renaming, blocking and deleting the account
+// end its sessions the same way.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/sessions/end (the `EndOwnSessions` operationId).
+func (c *ClientWithResponses) EndOwnSessionsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*EndOwnSessionsResponse, error) {
+	rsp, err := c.EndOwnSessions(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseEndOwnSessionsResponse(rsp)
+}
+
+// EndUserSessionsWithResponse Log a user out everywhere
+//
+// Admins only. Ends every session of the user at once: each token issued to them before
+// stops working, on every server replica. The user may sign in again (block them to stop
+// that). Ending an admin's own sessions keeps the one this answer's `token` header carries.
+// Unknown user: 404.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/sessions/end/{username} (the `EndUserSessions` operationId).
+func (c *ClientWithResponses) EndUserSessionsWithResponse(ctx context.Context, username Username, reqEditors ...RequestEditorFn) (*EndUserSessionsResponse, error) {
+	rsp, err := c.EndUserSessions(ctx, username, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseEndUserSessionsResponse(rsp)
 }
 
 // ListUsersWithResponse List users
@@ -5849,7 +6252,8 @@ func (c *ClientWithResponses) ListBlockedUsersWithResponse(ctx context.Context, 
 
 // UnblockUserWithResponse Unblock a user
 //
-// Admins only. Unblocking twice is harmless; unknown user is 404.
+// Admins only. The user may sign in again; tokens issued before the block stay invalid.
+// Unblocking twice is harmless; unknown user is 404.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -5946,7 +6350,9 @@ func (c *ClientWithResponses) DeleteUserWithResponse(ctx context.Context, userna
 // UpdateUserWithBodyWithResponse Update a user
 //
 // Admins only. Changes the given fields of a user: a new name, level, e-mail address or
-// password (stored hashed). Renaming a user ends their sessions. Unknown user: 404; a name
+// password (stored hashed). A new name or password ends every session of the user (each
+// token issued before stops working); an admin changing their own keeps the session the
+// answer's `token` header carries. Unknown user: 404; a name
 // or e-mail address that another user has: 409.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
@@ -5963,7 +6369,9 @@ func (c *ClientWithResponses) UpdateUserWithBodyWithResponse(ctx context.Context
 // UpdateUserWithResponse Update a user
 //
 // Admins only. Changes the given fields of a user: a new name, level, e-mail address or
-// password (stored hashed). Renaming a user ends their sessions. Unknown user: 404; a name
+// password (stored hashed). A new name or password ends every session of the user (each
+// token issued before stops working); an admin changing their own keeps the session the
+// answer's `token` header carries. Unknown user: 404; a name
 // or e-mail address that another user has: 409.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
@@ -7194,6 +7602,13 @@ func ParseLoginResponse(rsp *http.Response) (*LoginResponse, error) {
 		}
 		response.JSON413 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
 	}
 
 	switch {
@@ -7227,6 +7642,16 @@ func ParseLoginResponse(rsp *http.Response) (*LoginResponse, error) {
 			headers.Token = &value
 		}
 		response.Headers413 = &headers
+	case rsp.StatusCode == 429:
+		var headers LoginResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -7396,6 +7821,152 @@ func ParseSignUpResponse(rsp *http.Response) (*SignUpResponse, error) {
 			headers.Token = &value
 		}
 		response.Headers413 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseEndOwnSessionsResponse parses an HTTP response from a EndOwnSessionsWithResponse call
+func ParseEndOwnSessionsResponse(rsp *http.Response) (*EndOwnSessionsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &EndOwnSessionsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Status
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers EndOwnSessionsResponse200Headers
+		if values := rsp.Header.Values("token"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "token", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Token = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 403:
+		var headers EndOwnSessionsResponse403Headers
+		if values := rsp.Header.Values("token"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "token", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Token = &value
+		}
+		response.Headers403 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseEndUserSessionsResponse parses an HTTP response from a EndUserSessionsWithResponse call
+func ParseEndUserSessionsResponse(rsp *http.Response) (*EndUserSessionsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &EndUserSessionsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Status
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers EndUserSessionsResponse200Headers
+		if values := rsp.Header.Values("token"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "token", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Token = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 400:
+		var headers EndUserSessionsResponse400Headers
+		if values := rsp.Header.Values("token"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "token", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Token = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 403:
+		var headers EndUserSessionsResponse403Headers
+		if values := rsp.Header.Values("token"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "token", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Token = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers EndUserSessionsResponse404Headers
+		if values := rsp.Header.Values("token"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "token", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Token = &value
+		}
+		response.Headers404 = &headers
 	}
 
 	return response, nil

@@ -30,6 +30,8 @@ const (
 	OpCreateShareLink        = "create_share_link"
 	OpDeleteDownload         = "delete_download"
 	OpDeleteUser             = "delete_user"
+	OpEndOwnSessions         = "end_own_sessions"
+	OpEndUserSessions        = "end_user_sessions"
 	OpFetchDownloadFile      = "fetch_download_file"
 	OpFetchZip               = "fetch_zip"
 	OpGetCompressionProgress = "get_compression_progress"
@@ -62,6 +64,8 @@ var Operations = map[string]Operation{
 	OpCreateShareLink:        {ID: "create_share_link", Method: "POST", Path: "/api/file/share", SafeToRetry: true, Extension: true, Admin: false},
 	OpDeleteDownload:         {ID: "delete_download", Method: "DELETE", Path: "/api/download/{id}", SafeToRetry: true, Extension: false, Admin: false},
 	OpDeleteUser:             {ID: "delete_user", Method: "DELETE", Path: "/api/user/{username}", SafeToRetry: true, Extension: false, Admin: true},
+	OpEndOwnSessions:         {ID: "end_own_sessions", Method: "POST", Path: "/api/sessions/end", SafeToRetry: false, Extension: true, Admin: false},
+	OpEndUserSessions:        {ID: "end_user_sessions", Method: "POST", Path: "/api/sessions/end/{username}", SafeToRetry: false, Extension: true, Admin: true},
 	OpFetchDownloadFile:      {ID: "fetch_download_file", Method: "GET", Path: "/api/download/{id}", SafeToRetry: true, Extension: false, Admin: false},
 	OpFetchZip:               {ID: "fetch_zip", Method: "GET", Path: "/api/file", SafeToRetry: true, Extension: false, Admin: false},
 	OpGetCompressionProgress: {ID: "get_compression_progress", Method: "GET", Path: "/api/compression-progress", SafeToRetry: true, Extension: false, Admin: false},
