@@ -27,7 +27,9 @@ PYPROJECT = ROOT / "pyproject.toml"
 RUNBOOKS_PAGE = "runbooks"
 # the files whose runbook_url lines are written from the setting
 STAMPED_GLOBS = ("deploy/monitoring/prometheus/rules/*.yml", "tests/monitoring/promtool/*_test.yml")
-RUNBOOK_LINE = re.compile(r"^(?P<lead>\s*runbook_url: )(?P<url>\S*?)#(?P<anchor>[\w-]+)[ \t]*$", re.M)
+RUNBOOK_LINE = re.compile(
+    r"^(?P<lead>\s*runbook_url: )(?P<url>\S*?)#(?P<anchor>[\w-]+)[ \t]*$", re.M
+)
 
 
 def docs_base_url() -> str:

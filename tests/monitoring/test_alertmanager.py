@@ -72,9 +72,7 @@ def test_amtool_accepts_the_config(checked_config: Path) -> None:
     ],
     ids=["critical", "warning", "watchdog", "info", "no-severity"],
 )
-def test_route_reaches_the_receiver(
-    labels: list[str], receiver: str, checked_config: Path
-) -> None:
+def test_route_reaches_the_receiver(labels: list[str], receiver: str, checked_config: Path) -> None:
     """amtool routes an alert of each severity to exactly the expected receiver."""
     result = run(
         tool("amtool"),
