@@ -3,10 +3,11 @@ lands on a section that docs/runbooks.md really has."""
 
 from __future__ import annotations
 
+import json
 import re
 
 from tests.monitoring._rules import alerts
-from tests.monitoring._tools import LINKS, ROOT, RUNBOOKS
+from tests.monitoring._tools import DEPLOY, LINKS, ROOT, RUNBOOKS
 
 
 def _anchors(markdown: str) -> set[str]:
@@ -65,3 +66,11 @@ def test_anchor_slugs_match_the_docs_site() -> None:
     assert LINKS.slug("BassaApiDown") == "bassaapidown"
     assert LINKS.slug("Backup and restore") == "backup-and-restore"
     assert LINKS.slug("The `migrate` step: once per rollout") == "the-migrate-step-once-per-rollout"
+
+
+def test_dashboards_link_to_the_runbooks_page() -> None:
+    """Every dashboard links to the runbooks page built from the same setting."""
+    for path in sorted((DEPLOY / "monitoring" / "grafana" / "dashboards").glob("*.json")):
+        links = json.loads(path.read_text(encoding="utf-8"))["links"]
+        urls = [link["url"] for link in links if link["type"] == "link"]
+        assert urls == [LINKS.page_url("runbooks")], path.name
