@@ -91,8 +91,9 @@ def _ready(url: str) -> bool:
 
 
 def _inspect(podman: Podman) -> dict[str, Any]:
+    """The image's configuration (podman reports the healthcheck beside it)."""
     (image,) = json.loads(podman("image", "inspect", IMAGE).stdout)
-    config: dict[str, Any] = image["Config"]
+    config: dict[str, Any] = {**image["Config"], "Healthcheck": image["Healthcheck"]}
     return config
 
 
@@ -167,7 +168,10 @@ def test_healthcheck_passes_on_a_ready_server(podman: Podman, container: tuple[s
 
 
 def test_sigterm_stops_the_server_gracefully(podman: Podman, tmp_path: Path) -> None:
-    """tini hands SIGTERM to the server, which shuts down by itself, well before a kill."""
+    """tini hands SIGTERM to the server, which shuts down by itself, well before a kill.
+
+    uvicorn re-raises the signal once its graceful shutdown is done, so the clean exit status is
+    143 (terminated by SIGTERM); a kill after the stop timeout would be 137."""
     data = _data_dir(tmp_path)
     port = free_port()
     container_id = podman(
@@ -182,7 +186,7 @@ def test_sigterm_stops_the_server_gracefully(podman: Podman, tmp_path: Path) -> 
         podman("stop", "--time=30", container_id, timeout=60)
         took = time.monotonic() - began
         code = podman("inspect", "--format={{.State.ExitCode}}", container_id).stdout.strip()
-        assert code == "0"
+        assert code in {"0", "143"}
         assert took < 20
     finally:
         podman("rm", "--force", container_id, check=False)

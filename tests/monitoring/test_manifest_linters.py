@@ -23,7 +23,11 @@ from tests.monitoring._tools import DEPLOY, OVERLAYS, run, tool
 
 KUBERNETES_VERSIONS = ("1.32.0", kubernetes_validate.latest_version())
 SHIPPED_SCHEMAS = Path(kubernetes_validate.__file__).parent / "kubernetes-json-schema"
-SCHEMA_TEMPLATE = "{{ .NormalizedKubernetesVersion }}-local{{ .StrictSuffix }}/{{ .ResourceKind }}{{ .KindSuffix }}.json"
+SCHEMA_TEMPLATE = (
+    "{{ .NormalizedKubernetesVersion }}-local{{ .StrictSuffix }}"
+    "/{{ .ResourceKind }}{{ .KindSuffix }}.json"
+)
+# the annotation in a manifest, or the value a JSON patch gives it
 IGNORE = re.compile(r"kube-score/ignore(?:: |~1ignore\n\s*value: )(?P<checks>[\w,-]+)")
 MISSPELT_SERVICE = """apiVersion: v1
 kind: Service
