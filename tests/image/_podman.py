@@ -81,10 +81,9 @@ def _go_image(podman: Podman, workdir: Path) -> None:
     """The base image with this machine's Go toolchain, standing in for the golang image."""
     if podman.has_image(GO_IMAGE):
         return
-    goroot = subprocess.run(
-        [tool("go") if shutil.which("go") else "/usr/local/go/bin/go", "env", "GOROOT"],
-        capture_output=True, text=True, check=True,
-    ).stdout.strip()  # fmt: skip
+    go = shutil.which("go") or "/usr/local/go/bin/go"
+    result = subprocess.run([go, "env", "GOROOT"], capture_output=True, text=True, check=True)
+    goroot = result.stdout.strip()
     context = workdir / "go-context"
     shutil.copytree(goroot, context / "go", symlinks=True)
     (context / "Containerfile").write_text(
