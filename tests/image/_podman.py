@@ -4,7 +4,8 @@ No container registry is reachable where the tests run, so the two base images t
 Containerfile names are replaced (through its BASE_IMAGE and GO_IMAGE build arguments) by local
 ones: Debian bookworm bootstrapped from Debian's own archive with debootstrap, and that same
 system with this machine's Go toolchain. Both are built once and kept in podman's store, as are
-the image's layers, so a second run rebuilds only what changed.
+the image's layers, so a second run rebuilds only what changed. The tests run podman as root
+(as CI does): rootless podman maps uids differently, and the volumes must belong to uid 10001.
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ class Podman:
     """podman with the settings this machine needs; every call returns its completed process."""
 
     def __init__(self, workdir: Path) -> None:
+        if os.geteuid() != 0:
+            raise AssertionError("the image tests run podman as root (as CI does)")
         self.binary = tool("podman")
         conf = workdir / "containers.conf"
         conf.write_text(CONTAINERS_CONF, encoding="utf-8")
