@@ -2,6 +2,8 @@
 
 Options override `BASSA_*` variables, which override the defaults; everything else (database,
 secrets, engine, limits) is configured through the environment (see docs/server.md).
+`bassa-server migrate` brings the database to the newest schema and exits, so a deployment can
+migrate once before its replicas start (they also migrate on start, a no-op by then).
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ import uvicorn
 
 from bassa_server._app import create_app
 from bassa_server._config import DEFAULT_DATA_DIR, DEFAULT_HOST, DEFAULT_PORT, Settings
+from bassa_server._db import migrate
+from bassa_server._db.engine import make_engine
 from bassa_server._http import guarded_protocol
 from bassa_server._logging import configure_logging
 
@@ -34,15 +38,35 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def main(argv: Sequence[str] | None = None) -> None:
-    """Load the settings, configure logging and serve until SIGINT/SIGTERM."""
-    args = parse_args(argv)
+def _settings(args: argparse.Namespace) -> Settings:
     try:
         settings = Settings.load(vars(args))
     except ValueError as exc:
         print(f"bassa-server: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
     configure_logging(settings.log_level)
+    return settings
+
+
+def run_migrations(argv: Sequence[str]) -> None:
+    """`bassa-server migrate`: apply every schema revision the database lacks, then exit."""
+    settings = _settings(parse_args(argv))
+    engine = make_engine(settings.database_url)
+    try:
+        migrate.upgrade(engine)
+        revision = migrate.current_revision(engine)
+    finally:
+        engine.dispose()
+    logging.getLogger("bassa_server").info("migrated", extra={"revision": revision})
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Load the settings, configure logging and serve until SIGINT/SIGTERM."""
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments[:1] == ["migrate"]:
+        run_migrations(arguments[1:])
+        return
+    settings = _settings(parse_args(arguments))
     logging.getLogger("bassa_server").info(
         "starting",
         extra={"host": settings.host, "port": settings.port, "data_dir": str(settings.data_dir)},

@@ -7,10 +7,12 @@ would pass CI without checking anything.
 
 from __future__ import annotations
 
+import importlib.util
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -26,7 +28,19 @@ PROMETHEUS_CONFIG = MONITORING / "prometheus" / "prometheus.yml"
 DASHBOARDS_DIR = MONITORING / "grafana" / "dashboards"
 OVERLAYS = sorted(path.parent for path in (DEPLOY / "overlays").glob("*/kustomization.yaml"))
 RUNBOOKS = ROOT / "docs" / "runbooks.md"
-RUNBOOK_URL_PREFIX = "https://github.com/scorelab/Bassa/blob/main/docs/runbooks.md#"
+
+
+def _links() -> ModuleType:
+    """deploy/monitoring/links.py, the one place that builds links into the published docs."""
+    spec = importlib.util.spec_from_file_location("bassa_deploy_links", MONITORING / "links.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+LINKS = _links()
+RUNBOOK_URL_PREFIX: str = LINKS.page_url(LINKS.RUNBOOKS_PAGE) + "#"
 
 
 def tool(name: str) -> str:

@@ -5,37 +5,31 @@ requests and limits, non-root, probes)."""
 from __future__ import annotations
 
 import re
-from functools import cache
 from pathlib import Path
-from typing import Any
 
 import kubernetes_validate
 import pytest
-import yaml
 
-from tests.monitoring._tools import OVERLAYS, run, tool
+from tests.monitoring._manifests import render
+from tests.monitoring._manifests import workloads as _workloads
+from tests.monitoring._tools import OVERLAYS
 
 # the oldest Kubernetes release still supported upstream and the newest the validator knows
 KUBERNETES_VERSIONS = ("1.32.0", kubernetes_validate.latest_version())
-WORKLOAD_KINDS = {"Deployment", "StatefulSet", "DaemonSet"}
 # registry/name:tag, optionally @digest; never latest
 PINNED_IMAGE = r"[\w./-]+:[\w.-]+(@sha256:[0-9a-f]{64})?"
-
-
-@cache
-def render(overlay: Path) -> tuple[dict[str, Any], ...]:
-    result = run(tool("kubectl"), "kustomize", str(overlay))
-    assert result.returncode == 0, result.stderr
-    return tuple(doc for doc in yaml.safe_load_all(result.stdout) if doc)
-
-
-def _workloads(overlay: Path) -> list[dict[str, Any]]:
-    return [doc for doc in render(overlay) if doc["kind"] in WORKLOAD_KINDS]
+RESOURCES = {"cpu", "memory", "ephemeral-storage"}
 
 
 def test_overlays_exist() -> None:
-    """Both database choices have an overlay: in-cluster MariaDB and an external database."""
-    assert {overlay.name for overlay in OVERLAYS} == {"mariadb", "external-database"}
+    """Every database choice has an overlay: in-cluster MariaDB, an external MySQL/MariaDB, an
+    external PostgreSQL, and SQLite on a single node."""
+    assert {overlay.name for overlay in OVERLAYS} == {
+        "mariadb",
+        "external-database",
+        "postgresql",
+        "single-node",
+    }
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS, ids=lambda path: path.name)
@@ -71,7 +65,8 @@ def test_strict_validation_rejects_removed_apis_and_unknown_fields() -> None:
 
 @pytest.mark.parametrize("overlay", OVERLAYS, ids=lambda path: path.name)
 def test_workloads_follow_the_policy(overlay: Path) -> None:
-    """Containers use pinned images, set requests and limits, run non-root and are probed."""
+    """Containers use pinned images, set requests and limits, run non-root and are probed;
+    init containers are held to the same rules except probes."""
     workloads = _workloads(overlay)
     assert {w["metadata"]["name"] for w in workloads} >= {
         "bassa-api",
@@ -85,19 +80,20 @@ def test_workloads_follow_the_policy(overlay: Path) -> None:
         pod = workload["spec"]["template"]["spec"]
         assert pod["securityContext"]["runAsNonRoot"] is True
         assert pod["securityContext"]["seccompProfile"]["type"] == "RuntimeDefault"
-        for container in pod["containers"]:
+        for container in pod.get("initContainers", []) + pod["containers"]:
             where = f"{workload['metadata']['name']}/{container['name']}"
             assert re.fullmatch(PINNED_IMAGE, container["image"]), where
             assert not container["image"].endswith(":latest"), where
             resources = container["resources"]
-            assert set(resources["requests"]) == {"cpu", "memory"}, where
-            assert set(resources["limits"]) == {"cpu", "memory"}, where
+            assert set(resources["requests"]) == RESOURCES, where
+            assert set(resources["limits"]) == RESOURCES, where
             security = container["securityContext"]
             assert security["allowPrivilegeEscalation"] is False, where
             assert security["readOnlyRootFilesystem"] is True, where
             assert security["capabilities"]["drop"] == ["ALL"], where
-            assert "livenessProbe" in container, where
-            assert "readinessProbe" in container, where
+            if container in pod["containers"]:
+                assert "livenessProbe" in container, where
+                assert "readinessProbe" in container, where
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS, ids=lambda path: path.name)
@@ -107,14 +103,15 @@ def test_api_pod_matches_the_bassa_contract(overlay: Path) -> None:
     (api,) = [w for w in _workloads(overlay) if w["metadata"]["name"] == "bassa-api"]
     pod = api["spec"]["template"]["spec"]
     containers = {c["name"]: c for c in pod["containers"]}
-    assert set(containers) == {"api", "aria2"}
+    assert set(containers) == {"api", "aria2", "egress"}
     server = containers["api"]
     assert server["ports"] == [{"name": "http", "containerPort": 5000}]
     assert server["livenessProbe"]["httpGet"]["path"] == "/api/health"
     assert server["readinessProbe"]["httpGet"]["path"] == "/api/ready"
     env = {item["name"]: item for item in server["env"]}
+    database = () if overlay.name == "single-node" else ("BASSA_DATABASE_URL",)
     for secret in (
-        "BASSA_DATABASE_URL",
+        *database,
         "BASSA_ARIA2_SECRET",
         "BASSA_SERVER_KEY",
         "BASSA_SECRET_KEY",
@@ -124,7 +121,7 @@ def test_api_pod_matches_the_bassa_contract(overlay: Path) -> None:
         assert env[secret]["valueFrom"]["secretKeyRef"]["name"] == "bassa-secrets", secret
     assert env["BASSA_ARIA2_URL"]["value"] == "http://127.0.0.1:6800/jsonrpc"
     downloads = {v["name"] for v in pod["volumes"] if "persistentVolumeClaim" in v}
-    for container in containers.values():
+    for container in (containers["api"], containers["aria2"]):
         mounted = {m["name"] for m in container["volumeMounts"]}
         assert downloads <= mounted, container["name"]
     pvcs = [d for d in render(overlay) if d["kind"] == "PersistentVolumeClaim"]
@@ -132,12 +129,13 @@ def test_api_pod_matches_the_bassa_contract(overlay: Path) -> None:
 
 
 def test_only_the_mariadb_overlay_runs_a_database() -> None:
-    """The MariaDB overlay adds the StatefulSet; the external-database overlay has none."""
+    """The MariaDB overlay adds the StatefulSet; the other overlays have none."""
     names = {
         overlay.name: {w["metadata"]["name"] for w in _workloads(overlay)} for overlay in OVERLAYS
     }
-    assert "bassa-mariadb" in names["mariadb"]
-    assert "bassa-mariadb" not in names["external-database"]
+    assert [name for name, workloads in names.items() if "bassa-mariadb" in workloads] == [
+        "mariadb"
+    ]
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS, ids=lambda path: path.name)

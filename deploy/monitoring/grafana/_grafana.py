@@ -7,12 +7,28 @@ so panels never overlap and ids stay stable.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 SCHEMA_VERSION = 41
 DATASOURCE = {"type": "prometheus", "uid": "${datasource}"}
+
+
+def _runbooks_url() -> str:
+    """The runbooks page of the published docs, from the one setting (../links.py)."""
+    path = Path(__file__).resolve().parents[1] / "links.py"
+    spec = importlib.util.spec_from_file_location("bassa_deploy_links", path)
+    assert spec is not None and spec.loader is not None
+    links = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(links)
+    url: str = links.page_url(links.RUNBOOKS_PAGE)
+    return url
+
+
+RUNBOOKS_URL = _runbooks_url()
 
 Json = dict[str, Any]
 
@@ -201,7 +217,15 @@ def dashboard(
                 "asDropdown": False,
                 "includeVars": True,
                 "keepTime": True,
-            }
+            },
+            {
+                "title": "Runbooks",
+                "type": "link",
+                "url": RUNBOOKS_URL,
+                "icon": "doc",
+                "targetBlank": True,
+                "tooltip": "What each Bassa alert means and how to fix it",
+            },
         ],
         "panels": _layout(rows),
     }
