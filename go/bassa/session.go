@@ -122,6 +122,14 @@ func (s *SessionService) SignUp(ctx context.Context, userName, password, email s
 	return err
 }
 
+// EndEverywhere ends every session of the signed-in user, on every device, at once; this
+// client carries on with the one new session the answer brings (an extension: ErrUnsupported on
+// a legacy server).
+func (s *SessionService) EndEverywhere(ctx context.Context) error {
+	_, err := s.c.call(ctx, bassaapi.OpEndOwnSessions, bassaapi.NewEndOwnSessionsRequest)
+	return err
+}
+
 // Logout forgets the token (and any password kept for re-login); no request is sent.
 func (s *SessionService) Logout() { s.c.state.clear() }
 

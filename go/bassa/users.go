@@ -161,3 +161,15 @@ func (s *UsersService) Heavy(ctx context.Context) ([]HeavyUser, error) {
 	}
 	return *rows, nil
 }
+
+// EndSessions logs a user out everywhere: every token issued to them stops working at once
+// (an extension: ErrUnsupported on a legacy server).
+func (s *UsersService) EndSessions(ctx context.Context, username string) error {
+	if err := checkUser(username); err != nil {
+		return err
+	}
+	_, err := s.c.call(ctx, bassaapi.OpEndUserSessions, func(server string) (*http.Request, error) {
+		return bassaapi.NewEndUserSessionsRequest(server, username)
+	})
+	return err
+}
