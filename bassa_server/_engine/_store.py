@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Update, func, or_, select, update
+from sqlalchemy import ColumnElement, CursorResult, Update, case, func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bassa_server._db.models import (
@@ -37,6 +37,7 @@ class Transfer:
     download_name: str
     gid: str | None
     started_time: int | None
+    user_name: str = ""
 
 
 def queue_running(sessions: SessionFactory) -> bool:
@@ -53,7 +54,13 @@ def claim(sessions: SessionFactory, engine_id: str, limit: int, now: int) -> lis
         return claimed
     with sessions() as session:
         candidates = session.execute(
-            select(Download.id, Download.link, Download.download_name, Download.started_time)
+            select(
+                Download.id,
+                Download.link,
+                Download.download_name,
+                Download.started_time,
+                Download.user_name,
+            )
             .where(Download.status == QUEUED, Download.claimed_by.is_(None))
             .order_by(Download.added_time, Download.id)
             .limit(limit * 2)  # some may be taken by another replica meanwhile
@@ -78,7 +85,9 @@ def claim(sessions: SessionFactory, engine_id: str, limit: int, now: int) -> lis
             )
             session.commit()
             if won == 1:
-                claimed.append(Transfer(row.id, row.link, row.download_name, None, now))
+                claimed.append(
+                    Transfer(row.id, row.link, row.download_name, None, now, row.user_name)
+                )
             if len(claimed) == limit:
                 break
     return claimed
@@ -94,12 +103,14 @@ def owned(sessions: SessionFactory, engine_id: str) -> list[Transfer]:
                 Download.download_name,
                 Download.gid,
                 Download.started_time,
+                Download.user_name,
             )
             .where(Download.status == STARTED, Download.claimed_by == engine_id)
             .order_by(Download.id)
         ).all()
     return [
-        Transfer(row.id, row.link, row.download_name, row.gid, row.started_time) for row in rows
+        Transfer(row.id, row.link, row.download_name, row.gid, row.started_time, row.user_name)
+        for row in rows
     ]
 
 
@@ -245,6 +256,58 @@ def fail(sessions: SessionFactory, download_id: int, engine_id: str, reason: str
         claimed_by=None,
         heartbeat_time=None,
     )
+
+
+def used_bytes() -> ColumnElement[Any]:
+    """What a download counts against its owner's quota: its size, or the bytes written so far
+    when that is more (a source without Content-Length reports no size)."""
+    return case(
+        (Download.completed_length > Download.size, Download.completed_length),
+        else_=Download.size,
+    )
+
+
+def quota_usage(sessions: SessionFactory, users: set[str], since: int) -> dict[str, int]:
+    """Bytes each of `users` used with downloads added after `since`."""
+    if not users:
+        return {}
+    with sessions() as session:
+        rows = session.execute(
+            select(Download.user_name, func.coalesce(func.sum(used_bytes()), 0))
+            .where(Download.user_name.in_(users), Download.added_time > since)
+            .group_by(Download.user_name)
+        ).all()
+    return {str(user): int(used) for user, used in rows}
+
+
+def fail_queued_over_quota(sessions: SessionFactory, *, quota: int, since: int, reason: str) -> int:
+    """Fail the queued downloads of every user whose usage reached `quota` (before any of them
+    starts: the quota was checked when they were queued, but a burst of adds all saw it free)."""
+    with sessions() as session:
+        waiting = select(Download.user_name).where(Download.status == QUEUED).distinct()
+        over = [
+            user
+            for user, used in session.execute(
+                select(Download.user_name, func.coalesce(func.sum(used_bytes()), 0))
+                .where(Download.user_name.in_(waiting), Download.added_time > since)
+                .group_by(Download.user_name)
+            ).all()
+            if int(used) >= quota
+        ]
+        if not over:
+            return 0
+        count = changed_rows(
+            session,
+            update(Download)
+            .where(
+                Download.status == QUEUED,
+                Download.claimed_by.is_(None),
+                Download.user_name.in_(over),
+            )
+            .values(status=ERROR, error=reason),
+        )
+        session.commit()
+    return count
 
 
 @dataclasses.dataclass(frozen=True)
