@@ -126,21 +126,29 @@ class Scheduler:
         if running and proxy is None:
             log.warning("egress proxy is down: not starting downloads until it is back")
         elif running and self._disk_has_room():
-            if config.quota_bytes > 0:
-                refused = await self._db(
-                    _store.fail_queued_over_quota,
-                    quota=config.quota_bytes,
-                    since=now - config.quota_window_seconds,
-                    reason=QUOTA_REASON,
-                )
-                if refused:
-                    self._metrics.refused("quota", refused)
-                    log.info("refused %d queued download(s) of users over quota", refused)
+            book = await self._quota_book(now)
             for transfer in await self._db(
-                _store.claim, config.engine_id, config.max_concurrent - len(busy), now
+                _store.claim, config.engine_id, config.max_concurrent - len(busy), now, book
             ):
                 await self._add(transfer, gid=None, running=True, proxy=proxy)
         return self._soonest_end
+
+    async def _quota_book(self, now: int) -> _store.QuotaBook | None:
+        """Who may start downloads; fails the queued downloads of owners over quota (the
+        quota was checked when they were queued, but a burst of adds all saw it unused)."""
+        config = self._config
+        if config.quota_bytes <= 0:
+            return None
+        book = await self._db(
+            _store.quota_book,
+            quota=config.quota_bytes,
+            reserve=config.max_download_bytes or config.quota_bytes,
+            since=now - config.quota_window_seconds,
+        )
+        if refused := await self._db(_store.fail_queued, book.over(), QUOTA_REASON):
+            self._metrics.refused("quota", refused)
+            log.info("refused %d queued download(s) of users over quota", refused)
+        return book
 
     def _disk_has_room(self) -> bool:
         free = shutil.disk_usage(self._config.downloads_dir).free
@@ -350,6 +358,12 @@ class Scheduler:
 
 
 QUOTA_REASON = "quota exceeded: the owner's downloads reached quota_bytes"
+# what aria2 says when the egress proxy refuses a destination (or cannot be reached)
+PROXY_FAILED = "Proxy connection failed"
+EGRESS_REFUSED = (
+    "the egress proxy refused the connection: the link or a redirect leads to an address"
+    " that is not public (or the proxy was unreachable)"
+)
 
 
 def proxy_options(proxy: str) -> dict[str, str]:
@@ -371,4 +385,6 @@ def proxy_options(proxy: str) -> dict[str, str]:
 
 def _error_reason(status: TransferStatus) -> str:
     message = status.error_message or "download failed"
+    if PROXY_FAILED in message:
+        message = EGRESS_REFUSED
     return f"aria2 error {status.error_code}: {message}" if status.error_code else message
