@@ -9,10 +9,13 @@ link check and the egress proxy both ask it (`BASSA_EGRESS_RESOLVER`).
 
 from __future__ import annotations
 
+import shutil
 import socket
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 import dns.exception
@@ -95,6 +98,12 @@ class RebindingDns:
         address = answers[min(turn, len(answers) - 1)]
         reply.answer.append(dns.rrset.from_text(question.name, 0, "IN", "A", address))
         return reply
+
+
+def smokescreen_binary() -> str:
+    """The smokescreen scripts/setup installed beside this Python (else the one on PATH)."""
+    beside = Path(sys.executable).parent / "smokescreen"
+    return str(beside) if beside.is_file() else shutil.which("smokescreen") or "smokescreen"
 
 
 def servers_on(host: str) -> Iterator[FileServer]:

@@ -20,7 +20,6 @@ from pathlib import Path
 
 import pytest
 
-from bassa_server._engine._egress import default_smokescreen
 from tests.conftest import MakeServer
 from tests.file_server import FileServer
 from tests.integration.server.helpers import make_user, queue_download
@@ -33,6 +32,7 @@ from tests.security._egress_support import (
     http,
     metric,
     servers_on,
+    smokescreen_binary,
     start_queue,
     status_of,
     wait_finished,
@@ -246,7 +246,7 @@ def _sidecar_smokescreen(port: int, log_dir: Path) -> subprocess.Popen[bytes]:
     with (log_dir / "smokescreen.log").open("ab") as log:
         return subprocess.Popen(
             [
-                default_smokescreen(),
+                smokescreen_binary(),
                 "--listen-ip=127.0.0.1",
                 f"--listen-port={port}",
                 f"--allow-range={PUBLIC_HOST}/32",
