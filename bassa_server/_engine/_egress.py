@@ -39,6 +39,7 @@ log = logging.getLogger("bassa.engine.egress")
 READY_TIMEOUT_SECONDS = 10.0
 STOP_TIMEOUT_SECONDS = 5.0
 PROBE_TIMEOUT_SECONDS = 1.0
+PROBE_INTERVAL_SECONDS = 1.0
 RESTART_BACKOFF_MAX_SECONDS = 10.0
 HEALTHY_RUN_SECONDS = 30.0
 CONNECT_TIMEOUT = "10s"
@@ -91,6 +92,7 @@ class ExternalEgress:
         self._address = (parts.hostname or "", parts.port or 80)
         self._url = f"http://{parts.netloc}"
         self._up = False
+        self._probed = float("-inf")
 
     @property
     def url(self) -> str | None:
@@ -107,7 +109,12 @@ class ExternalEgress:
         return "ok" if self._up else f"{self._url} does not accept connections"
 
     async def probe(self) -> None:
-        """Check (once a scheduler pass) that the proxy accepts connections."""
+        """Check that the proxy accepts connections (called every scheduler pass; it connects
+        at most once every PROBE_INTERVAL_SECONDS)."""
+        now = time.monotonic()
+        if now - self._probed < PROBE_INTERVAL_SECONDS:
+            return
+        self._probed = now
         self._up = await _accepts(*self._address)
 
     async def start(self) -> None:

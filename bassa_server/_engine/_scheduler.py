@@ -8,14 +8,14 @@ Each pass (every `engine_poll_seconds`, and at once when woken) does, in order:
    announces none), and record completion or error. A GID aria2 does not know (aria2 was
    restarted, or the server died between choosing the GID and adding it) is added again with the
    same GID, folder and name, and `--continue` picks up the partial file.
-2. Hold every owner to the quota: when an owner's running downloads together push their usage
-   over `quota_bytes`, all but the one that started first are stopped, so a burst of adds can
-   overshoot the quota by at most one download.
+2. Hold every owner to the quota: should an owner's running downloads together push their usage
+   over `quota_bytes`, all but the one that started first are stopped.
 3. Remove from aria2 whatever no started download points to (deleted rows, claims taken over).
 4. Re-queue downloads whose owner stopped renewing its claim (a dead replica).
 5. Fail the queued downloads of owners who are over quota, then, while the queue runs, the disk
-   has room and the egress proxy is up, claim queued downloads up to the concurrency limit and
-   hand them to aria2.
+   has room and the egress proxy is up, claim queued downloads up to the concurrency limit (only
+   for owners the quota book admits, see `_store.QuotaBook`) and hand them to aria2. A burst of
+   adds thus ends at most one download past the quota.
 
 Every download is handed to aria2 with the egress proxy as its proxy for every protocol, so
 each connection it makes (every redirect hop included) is checked by the proxy when it is made.
@@ -89,6 +89,7 @@ class Scheduler:
         self._metrics = metrics
         self._clock = clock
         self._disk_full = False
+        self._egress_down = False
         self._soonest_end: float | None = None
         # GIDs seen running through the current proxy URL (checked once each, not every pass)
         self._proxied: set[str] = set()
@@ -123,9 +124,13 @@ class Scheduler:
         cutoff = now - config.claim_timeout_seconds
         if taken := await self._db(_store.take_over_stale, config.engine_id, cutoff):
             log.warning("re-queued %d download(s) whose engine stopped answering", taken)
-        if running and proxy is None:
-            log.warning("egress proxy is down: not starting downloads until it is back")
-        elif running and self._disk_has_room():
+        if self._egress_down != (proxy is None):
+            self._egress_down = proxy is None
+            if self._egress_down:
+                log.warning("egress proxy is down: not starting downloads until it is back")
+            else:
+                log.info("egress proxy is up at %s; starting downloads", proxy)
+        if running and proxy is not None and self._disk_has_room():
             book = await self._quota_book(now)
             for transfer in await self._db(
                 _store.claim, config.engine_id, config.max_concurrent - len(busy), now, book
