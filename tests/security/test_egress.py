@@ -183,13 +183,16 @@ def test_a_killed_proxy_is_restarted_and_never_bypassed(
     sneaky = queue_download(
         guarded, token, public_files.redirect("during-kill", f"{inside_files.url}/secret")
     )
+    (_successor,) = wait_until(
+        lambda: [pid for pid in guarded.child_pids("smokescreen") if pid != old_pid],
+        what="a new smokescreen",
+    )
+    wait_until(lambda: http.get(f"{guarded.url}/api/ready").status_code == 200, what="ready")
     honest = queue_download(guarded, token, after_link)
 
     assert wait_finished(guarded, token, sneaky)["status"] == 4
     assert wait_finished(guarded, token, honest)["status"] == 3
     assert inside_files.request_count == before
-    (new_pid,) = wait_until(lambda: guarded.child_pids("smokescreen"), what="a new smokescreen")
-    assert new_pid != old_pid
     assert http.get(f"{guarded.url}/api/ready").json()["checks"]["egress_proxy"] == "ok"
     assert metric(guarded, "bassa_egress_proxy_restarts_total") == restarts + 1
 
