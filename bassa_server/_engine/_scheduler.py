@@ -282,7 +282,11 @@ class Scheduler:
                     raise  # aria2 lost it: the caller adds it again, once there is a proxy
             return False
         options = await rpc.options(transfer.gid)
-        if all(options.get(key, "") == value for key, value in proxy_options(proxy).items()):
+        # aria2 reports a proxy URL with a trailing slash (`http://127.0.0.1:4750/`)
+        if all(
+            options.get(key, "").rstrip("/") == value.rstrip("/")
+            for key, value in proxy_options(proxy).items()
+        ):
             self._proxied.add(transfer.gid)
             return True
         log.warning(

@@ -11,6 +11,7 @@ its requests and must count none.
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import socket
@@ -19,9 +20,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import update
 
+from bassa_server._db.models import Download
 from tests.conftest import MakeServer
 from tests.file_server import FileServer
+from tests.integration.engine.harness import Harness, engine_settings
 from tests.integration.server.helpers import make_user, queue_download
 from tests.live_server import LiveServer, free_port
 from tests.security._egress_support import (
@@ -258,3 +262,42 @@ def _sidecar_smokescreen(port: int, log_dir: Path) -> subprocess.Popen[bytes]:
             stdout=log,
             stderr=subprocess.STDOUT,
         )
+
+
+async def test_a_download_aria2_holds_without_the_proxy_options_still_goes_through_it(
+    tmp_path: Path,
+    public_files: FileServer,
+    inside_files: FileServer,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A transfer in aria2 without the per-download proxy (restored from an older session):
+    the managed aria2c's default proxy still checks it, and the engine re-adds it through it."""
+    caplog.set_level(logging.WARNING, logger="bassa.engine")
+    before = inside_files.request_count
+    harness = Harness(
+        engine_settings(tmp_path / "data", allowed_private_networks=(f"{PUBLIC_HOST}/32",))
+    )
+    await harness.engine.start()
+    try:
+        link = public_files.redirect("from-old-session", f"{inside_files.url}/secret")
+        download_id = harness.queue(link)
+        gid = "00000000000abcde"
+        with harness.sessions() as session:
+            session.execute(
+                update(Download)
+                .where(Download.id == download_id)
+                .values(status=1, claimed_by=harness.engine.engine_id, gid=gid, started_time=1)
+            )
+            session.commit()
+        folder = harness.settings.downloads_dir / str(download_id)
+        await harness.engine.aria2.rpc.add_uri(link, {"gid": gid, "dir": str(folder)})
+        harness.set_queue(True)
+
+        row = await harness.wait_row(download_id, lambda r: r.status == 4)
+
+        assert row.error is not None
+        assert "egress proxy refused" in row.error
+        assert inside_files.request_count == before
+        assert f"{gid} does not use the egress proxy" in caplog.text
+    finally:
+        await harness.engine.stop()
