@@ -30,6 +30,7 @@ T = TypeVar("T")
 RunDb = Callable[[Callable[[Session], T]], Awaitable[T]]
 MAX_SWEEP_INTERVAL_SECONDS = 60.0
 PART_SUFFIX = ".part"
+PART_STALE_SECONDS = 60.0
 
 
 def zip_path(zips_dir: Path, process_id: str) -> Path:
@@ -155,11 +156,18 @@ class ZipJobs:
         return len(ids)
 
     async def _remove_orphan_parts(self) -> None:
-        """Remove partial zips that no running job is writing (left by a killed build)."""
-        found = {
-            path.name[1 : -len(PART_SUFFIX)]: path
-            for path in self.zips_dir.glob(f".*{PART_SUFFIX}")
-        }
+        """Remove partial zips that no running job is writing (left by a killed build).
+
+        A file written in the last `PART_STALE_SECONDS` (or zip lifetime, when shorter) is
+        kept whatever the database says: a replica sharing the zips folder may still be writing
+        it.
+        """
+        stale_before = self._clock() - min(PART_STALE_SECONDS, self.ttl_seconds)
+        found: dict[str, Path] = {}
+        for path in self.zips_dir.glob(f".*{PART_SUFFIX}"):
+            with contextlib.suppress(OSError):  # finished or removed meanwhile
+                if path.stat().st_mtime < stale_before:
+                    found[path.name[1 : -len(PART_SUFFIX)]] = path
         if not found:
             return
 
