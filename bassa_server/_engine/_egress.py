@@ -248,8 +248,10 @@ class ManagedEgress:
     async def _wait_ready(self, process: asyncio.subprocess.Process, port: int) -> bool:
         deadline = time.monotonic() + READY_TIMEOUT_SECONDS
         while time.monotonic() < deadline and process.returncode is None:
-            if await _accepts("127.0.0.1", port):
-                return True
+            # not just "something accepts": on a shared host another program may have taken the
+            # port between choosing it and smokescreen binding it
+            if await _answers_as_proxy("127.0.0.1", port):
+                return process.returncode is None
             await asyncio.sleep(0.02)
         if process.returncode is None:
             process.kill()
@@ -295,6 +297,27 @@ async def _accepts(host: str, port: int) -> bool:
     with contextlib.suppress(OSError):
         await writer.wait_closed()
     return True
+
+
+async def _answers_as_proxy(host: str, port: int) -> bool:
+    """Whether a proxy listens there: goproxy (smokescreen's core) answers a plain request
+    with "This is a proxy server…", without a decision (so no refusal is logged or counted)."""
+    try:
+        reader, writer = await asyncio.wait_for(
+            asyncio.open_connection(host, port), PROBE_TIMEOUT_SECONDS
+        )
+    except (OSError, TimeoutError):
+        return False
+    try:
+        writer.write(b"GET / HTTP/1.1\r\nHost: bassa-probe\r\nConnection: close\r\n\r\n")
+        answer = await asyncio.wait_for(reader.read(1024), PROBE_TIMEOUT_SECONDS)
+    except (OSError, TimeoutError):
+        return False
+    finally:
+        writer.close()
+        with contextlib.suppress(OSError):
+            await writer.wait_closed()
+    return b"proxy server" in answer
 
 
 def _free_loopback_port() -> int:
