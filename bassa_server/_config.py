@@ -9,11 +9,13 @@ restart keeps tokens valid and the server key stable.
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import os
 import secrets
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 ENV_PREFIX = "BASSA_"
 DEFAULT_HOST = "127.0.0.1"
@@ -48,6 +50,11 @@ class Settings:
     allowed_schemes: tuple[str, ...] = ("http", "https", "ftp")
     allow_torrents: bool = False
     block_private_addresses: bool = True
+    # outbound fetches: every connection aria2 makes goes through this egress proxy
+    egress_proxy: str = "managed"
+    smokescreen_path: str = ""
+    allowed_private_networks: tuple[str, ...] = ()
+    egress_resolver: str = ""
     max_download_bytes: int = 50 * GIB
     min_free_bytes: int = GIB // 2
     quota_bytes: int = 10**12
@@ -55,6 +62,8 @@ class Settings:
     retention_days: int = 0
     retention_min_rating: int = 3
     zip_ttl_seconds: int = DAY
+    max_zip_jobs_running: int = 2
+    max_zip_jobs: int = 20
     share_ttl_seconds: int = DAY
     engine_poll_seconds: float = 1.0
     max_body_bytes: int = 1024 * 1024
@@ -92,6 +101,7 @@ class Settings:
                 values[field.name] = _coerce(field, raw)
         settings = cls(**values)
         settings._check_limits()
+        settings._check_egress()
         return settings._with_derived_defaults()
 
     def _check_limits(self) -> None:
@@ -108,6 +118,31 @@ class Settings:
         ):
             if getattr(self, name) <= 0:
                 raise ValueError(f"{ENV_PREFIX}{name.upper()}: must be greater than 0")
+
+    def _check_egress(self) -> None:
+        """Refuse egress settings that would only fail later, at the first download."""
+        for network in self.allowed_private_networks:
+            try:
+                ipaddress.ip_network(network, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"BASSA_ALLOWED_PRIVATE_NETWORKS: {network!r} is not a CIDR network"
+                ) from None
+        if self.egress_proxy != "managed":
+            parts = urlsplit(self.egress_proxy)
+            if parts.scheme != "http" or not parts.hostname or parts.path not in {"", "/"}:
+                raise ValueError(
+                    f"BASSA_EGRESS_PROXY: 'managed' or http://host:port, not {self.egress_proxy!r}"
+                )
+        if self.egress_resolver:
+            host, _, port = self.egress_resolver.rpartition(":")
+            try:
+                ipaddress.ip_address(host.strip("[]"))
+                int(port)
+            except ValueError:
+                raise ValueError(
+                    f"BASSA_EGRESS_RESOLVER: IP:port, not {self.egress_resolver!r}"
+                ) from None
 
     def _with_derived_defaults(self) -> Settings:
         data_dir = self.data_dir.expanduser().resolve()

@@ -3,7 +3,9 @@
 A job's zip is written under a temporary name in the zips folder and renamed when complete, so a
 fetch never sees half a file. `progress` stays the legacy 0/1 flag; a failure sets status `error`
 with a message. A periodic sweep removes finished zips (file and job) `zip_ttl_seconds` after they
-finished. Jobs a previous process left running are marked failed at start; asking again rebuilds.
+finished. Jobs a previous process left running are marked failed at start, with that moment as
+their completion time so the sweep removes them too; asking again rebuilds. The sweep also removes
+partial files (`.<job>.part`) that no running job writes: what a killed build left behind.
 """
 
 from __future__ import annotations
@@ -27,11 +29,18 @@ logger = logging.getLogger("bassa_server.zips")
 T = TypeVar("T")
 RunDb = Callable[[Callable[[Session], T]], Awaitable[T]]
 MAX_SWEEP_INTERVAL_SECONDS = 60.0
+PART_SUFFIX = ".part"
+PART_STALE_SECONDS = 60.0
 
 
 def zip_path(zips_dir: Path, process_id: str) -> Path:
     """Where the finished zip of a job lives."""
     return zips_dir / f"{process_id}.zip"
+
+
+def partial_path(zips_dir: Path, process_id: str) -> Path:
+    """Where a job's zip is written until it is complete."""
+    return zips_dir / f".{process_id}{PART_SUFFIX}"
 
 
 class ZipJobs:
@@ -53,11 +62,14 @@ class ZipJobs:
 
     async def start(self) -> None:
         """Fail jobs an earlier process left running, then sweep periodically."""
+        now = int(self._clock())
         await self._run_db(
             lambda session: session.execute(
                 update(CompressionJob)
                 .where(CompressionJob.status == JOB_RUNNING)
-                .values(status=JOB_ERROR, error="interrupted by a server restart")
+                .values(
+                    status=JOB_ERROR, error="interrupted by a server restart", completed_time=now
+                )
             )
         )
         self._sweeper = asyncio.create_task(self._sweep_forever(), name="zip-sweeper")
@@ -102,7 +114,7 @@ class ZipJobs:
 
     def _write_zip(self, process_id: str, files: list[tuple[str, Path]]) -> int:
         final = zip_path(self.zips_dir, process_id)
-        partial = self.zips_dir / f".{process_id}.part"
+        partial = partial_path(self.zips_dir, process_id)
         try:
             # stored, not deflated: downloads are mostly already-compressed media and archives
             with zipfile.ZipFile(partial, "w", zipfile.ZIP_STORED, allowZip64=True) as archive:
@@ -140,4 +152,34 @@ class ZipJobs:
         assert isinstance(ids, list)
         for process_id in ids:
             zip_path(self.zips_dir, process_id).unlink(missing_ok=True)
+        await self._remove_orphan_parts()
         return len(ids)
+
+    async def _remove_orphan_parts(self) -> None:
+        """Remove partial zips that no running job is writing (left by a killed build).
+
+        A file written in the last `PART_STALE_SECONDS` (or zip lifetime, when shorter) is
+        kept whatever the database says: a replica sharing the zips folder may still be writing
+        it.
+        """
+        stale_before = self._clock() - min(PART_STALE_SECONDS, self.ttl_seconds)
+        found: dict[str, Path] = {}
+        for path in self.zips_dir.glob(f".*{PART_SUFFIX}"):
+            with contextlib.suppress(OSError):  # finished or removed meanwhile
+                if path.stat().st_mtime < stale_before:
+                    found[path.name[1 : -len(PART_SUFFIX)]] = path
+        if not found:
+            return
+
+        def running(session: Session) -> set[str]:
+            query = select(CompressionJob.process_id).where(
+                CompressionJob.process_id.in_(list(found)), CompressionJob.status == JOB_RUNNING
+            )
+            return set(session.scalars(query))
+
+        alive = await self._run_db(running)
+        assert isinstance(alive, set)
+        for process_id, path in found.items():
+            if process_id not in alive:
+                logger.info("removing the partial zip of interrupted job %s", process_id[:12])
+                path.unlink(missing_ok=True)

@@ -2,7 +2,10 @@
 
 It serves in-memory files with single `Range` requests (so aria2 can resume), answers 404 for
 unknown names, can throttle a file to a given rate (so a test can act mid-download) and records
-the ranges asked for (so a test can show a resumed download reused its partial data).
+the ranges asked for (so a test can show a resumed download reused its partial data). For the
+attacks the server must withstand it can also stream a file chunked, without a Content-Length,
+answer a name with a redirect, listen on another loopback address (127.0.0.2 stands in for a
+public host), and count the requests and body bytes it served.
 """
 
 from __future__ import annotations
@@ -25,25 +28,53 @@ _RANGE = re.compile(r"bytes=(\d*)-(\d*)$")
 class _File:
     data: bytes
     bytes_per_second: int | None
+    chunked: bool = False
+    location: str | None = None
 
 
 class FileServer:
-    """Files by name on `http://127.0.0.1:<port>/<name>`."""
+    """Files by name on `http://<host>:<port>/<name>` (host 127.0.0.1 unless given)."""
 
-    def __init__(self) -> None:
+    def __init__(self, host: str = "127.0.0.1") -> None:
         self._files: dict[str, _File] = {}
         self._lock = threading.Lock()
         self.requests: list[tuple[str, str | None]] = []  # (name, Range header)
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
+        self.bytes_sent = 0  # body bytes written to clients, all files together
+        self._httpd = ThreadingHTTPServer((host, 0), _handler_for(self))
         self._httpd.daemon_threads = True
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
-        self.url = f"http://127.0.0.1:{self._httpd.server_address[1]}"
+        self.port = int(self._httpd.server_address[1])
+        self.url = f"http://{host}:{self.port}"
 
-    def add(self, name: str, data: bytes, *, bytes_per_second: int | None = None) -> str:
-        """Serve `data` as `name` (at most `bytes_per_second` if given); return its URL."""
+    def add(
+        self,
+        name: str,
+        data: bytes,
+        *,
+        bytes_per_second: int | None = None,
+        chunked: bool = False,
+    ) -> str:
+        """Serve `data` as `name` (at most `bytes_per_second` if given; with `chunked`, as a
+        chunked stream without Content-Length or ranges); return its URL."""
         with self._lock:
-            self._files[name] = _File(data, bytes_per_second)
+            self._files[name] = _File(data, bytes_per_second, chunked)
         return self.url_for(name)
+
+    def redirect(self, name: str, location: str) -> str:
+        """Answer `name` with `302 Found` to `location`; return the URL of `name`."""
+        with self._lock:
+            self._files[name] = _File(b"", None, location=location)
+        return self.url_for(name)
+
+    @property
+    def request_count(self) -> int:
+        """How many requests reached this server, whatever they asked for."""
+        with self._lock:
+            return len(self.requests)
+
+    def count_sent(self, size: int) -> None:
+        with self._lock:
+            self.bytes_sent += size
 
     def throttle(self, name: str, bytes_per_second: int | None) -> None:
         """Change how fast `name` is served from now on (None: as fast as possible)."""
@@ -92,6 +123,15 @@ def _handler_for(server: FileServer) -> type[BaseHTTPRequestHandler]:
             if found is None:
                 self._plain(404, b"not found\n", body)
                 return
+            if found.location is not None:
+                self.send_response(302)
+                self.send_header("Location", found.location)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            if found.chunked:
+                self._send_chunked(found, body)
+                return
             data = found.data
             start, end = 0, len(data) - 1
             status = 200
@@ -118,15 +158,31 @@ def _handler_for(server: FileServer) -> type[BaseHTTPRequestHandler]:
             if body:
                 self._send_slowly(found, start, end + 1)
 
-        def _send_slowly(self, found: _File, start: int, stop: int) -> None:
+        def _send_chunked(self, found: _File, body: bool) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/octet-stream")
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            if body:
+                self._send_slowly(found, 0, len(found.data), chunked=True)
+
+        def _send_slowly(
+            self, found: _File, start: int, stop: int, *, chunked: bool = False
+        ) -> None:
             position = start
             try:
                 while position < stop:
                     chunk = found.data[position : min(position + CHUNK_BYTES, stop)]
-                    self.wfile.write(chunk)
+                    if chunked:
+                        self.wfile.write(b"%x\r\n%b\r\n" % (len(chunk), chunk))
+                    else:
+                        self.wfile.write(chunk)
+                    server.count_sent(len(chunk))
                     position += len(chunk)
                     if rate := found.bytes_per_second:
                         time.sleep(len(chunk) / rate)  # the throttle is the point of this server
+                if chunked:
+                    self.wfile.write(b"0\r\n\r\n")
             except (BrokenPipeError, ConnectionResetError):
                 pass  # the client went away (paused, killed): normal for these tests
 

@@ -120,6 +120,10 @@ class LiveServer:
 
     def aria2c_pids(self) -> list[int]:
         """The aria2c processes the running server started (its managed engine), from /proc."""
+        return self.child_pids("aria2c")
+
+    def child_pids(self, process_name: str) -> list[int]:
+        """The descendants of the running server named `process_name` (e.g. `smokescreen`)."""
         if self.process is None:
             return []
         children: dict[int, list[int]] = {}
@@ -138,7 +142,7 @@ class LiveServer:
         while pending:
             for child in children.get(pending.pop(), []):
                 pending.append(child)
-                if names[child] == "aria2c":
+                if names[child] == process_name:
                     found.append(child)
         return found
 

@@ -57,9 +57,11 @@ class ManagedAria2:
         downloads_dir: Path,
         state_dir: Path,
         max_concurrent_downloads: int,
+        proxy: Callable[[], str] | None = None,
         on_restart: Callable[[], None] = lambda: None,
     ) -> None:
         self._executable = executable
+        self._proxy = proxy
         self._downloads_dir = downloads_dir
         self._state_dir = state_dir
         self._max_concurrent = max_concurrent_downloads
@@ -183,6 +185,10 @@ class ManagedAria2:
             "--show-console-readout=false",
             "--download-result=hide",
         ]
+        if self._proxy is not None:
+            # each download names the egress proxy too; this also covers a download restored
+            # from a session written before it did
+            arguments += [f"--all-proxy={self._proxy()}", "--proxy-method=tunnel"]
         if self.session_file.exists():
             arguments.append(f"--input-file={self.session_file}")
         return arguments

@@ -1,4 +1,5 @@
-"""The download engine as a service of the server: aria2 plus the scheduler loop plus retention.
+"""The download engine as a service of the server: the egress proxy, aria2, the scheduler loop
+and retention.
 
 The app's lifespan calls `start()` and `stop()`; readiness reads `health()`. The loop runs a
 scheduler pass every `engine_poll_seconds` (or at once after `wake()`, e.g. when the queue is
@@ -22,6 +23,7 @@ from prometheus_client import CollectorRegistry
 from bassa_server._config import Settings
 
 from ._aria2 import ExternalAria2, ManagedAria2
+from ._egress import ExternalEgress, ManagedEgress, egress_for
 from ._metrics import EngineMetrics
 from ._retention import apply_retention
 from ._rpc import Aria2Unavailable
@@ -64,6 +66,11 @@ class Engine:
         self._sessions = session_factory
         self._clock = clock
         self.metrics = EngineMetrics(registry, session_factory, settings.downloads_dir, clock)
+        self.egress: ManagedEgress | ExternalEgress = egress_for(
+            settings,
+            on_restart=self.metrics.egress_restarts.inc,
+            on_denied=self.metrics.egress_denied.inc,
+        )
         self.aria2: ManagedAria2 | ExternalAria2
         if settings.aria2_url:
             self.aria2 = ExternalAria2(settings.aria2_url, settings.aria2_secret)
@@ -73,6 +80,7 @@ class Engine:
                 downloads_dir=settings.downloads_dir,
                 state_dir=settings.data_dir / "aria2",
                 max_concurrent_downloads=settings.max_concurrent_downloads,
+                proxy=lambda: self.egress.planned_url,
                 on_restart=self.metrics.aria2_restarts.inc,
             )
         claim_timeout = max(
@@ -86,11 +94,14 @@ class Engine:
                 max_download_bytes=settings.max_download_bytes,
                 min_free_bytes=settings.min_free_bytes,
                 claim_timeout_seconds=claim_timeout,
+                quota_bytes=settings.quota_bytes,
+                quota_window_seconds=settings.quota_window_seconds,
             ),
             session_factory,
             lambda: self.aria2.rpc,
             self.metrics,
             clock,
+            proxy=lambda: self.egress.url,
         )
         self._wake = asyncio.Event()
         self._pass_lock = asyncio.Lock()
@@ -99,8 +110,15 @@ class Engine:
         self._aria2_up = False
 
     async def start(self) -> None:
-        """Start aria2 (when managed) and the scheduler loop, which reconciles at once."""
-        await self.aria2.start()
+        """Start the egress proxy and aria2 (when managed), then the scheduler loop, which
+        reconciles at once."""
+        await self.egress.start()
+        try:
+            await self.aria2.start()
+        except BaseException:
+            await self.egress.stop()
+            raise
+        self.metrics.egress_up.set(1 if self.egress.url else 0)
         try:
             await self.aria2.rpc.version()
             self._aria2_up = True
@@ -117,6 +135,7 @@ class Engine:
                 await self._loop_task
             self._loop_task = None
         await self.aria2.stop()
+        await self.egress.stop()
 
     def wake(self) -> None:
         """Run a scheduler pass now instead of at the next poll (safe from the event loop)."""
@@ -128,6 +147,7 @@ class Engine:
         return {
             "engine": "ok" if running else "stopped",
             "aria2": "ok" if self._aria2_up else "unreachable",
+            "egress_proxy": self.egress.health(),
         }
 
     async def run_once(self) -> float:
@@ -142,6 +162,8 @@ class Engine:
     async def _run_once(self) -> float:
         poll = self.settings.engine_poll_seconds
         delay = poll
+        await self.egress.probe()
+        self.metrics.egress_up.set(1 if self.egress.url else 0)
         try:
             soonest_end = await self.scheduler.run_once()
             if soonest_end is not None:

@@ -26,6 +26,7 @@ from ._store import SessionFactory, snapshot
 log = logging.getLogger("bassa.engine.metrics")
 
 OUTCOMES = ("completed", "error")
+REFUSAL_REASONS = ("max_size", "quota")
 DURATION_BUCKETS = (1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600, 7200)
 
 
@@ -66,7 +67,34 @@ class EngineMetrics:
         self.aria2_restarts = Counter(
             "bassa_aria2_restarts", "Times the managed aria2c was restarted.", registry=registry
         )
+        self.refusals = Counter(
+            "bassa_download_refusals",
+            "Downloads the engine stopped or refused because of a limit, by reason (this replica).",
+            ["reason"],
+            registry=registry,
+        )
+        for reason in REFUSAL_REASONS:
+            self.refusals.labels(reason)
+        self.egress_up = Gauge(
+            "bassa_egress_proxy_up",
+            "1 while the egress proxy accepts connections (downloads start only then), else 0.",
+            registry=registry,
+        )
+        self.egress_restarts = Counter(
+            "bassa_egress_proxy_restarts",
+            "Times the managed egress proxy (smokescreen) was restarted.",
+            registry=registry,
+        )
+        self.egress_denied = Counter(
+            "bassa_egress_denied",
+            "Connections the managed egress proxy refused: a non-public or forbidden destination.",
+            registry=registry,
+        )
         registry.register(QueueCollector(sessions, downloads_dir, clock))
+
+    def refused(self, reason: str, count: int = 1) -> None:
+        """Count downloads stopped or refused because of a limit (`max_size`, `quota`)."""
+        self.refusals.labels(reason).inc(count)
 
     def finished(self, outcome: str, *, seconds: float, size: int = 0) -> None:
         """Count one finished download."""

@@ -123,6 +123,11 @@ class Aria2Rpc:
         """Queue `uri` in aria2 with per-download `options`; return its GID."""
         return str(await self.call("addUri", [uri], dict(options)))
 
+    async def options(self, gid: str) -> dict[str, str]:
+        """The options `gid` runs with (its own and those it inherits)."""
+        answer = await self.call("getOption", gid)
+        return {str(key): str(value) for key, value in dict(answer).items()}
+
     async def tell_status(self, gid: str) -> TransferStatus:
         """The current status of `gid`."""
         return TransferStatus.from_rpc(await self.call("tellStatus", gid, STATUS_KEYS))

@@ -3,14 +3,25 @@
 Each pass (every `engine_poll_seconds`, and at once when woken) does, in order:
 
 1. Reconcile every started download this engine owns with aria2: store progress (and renew the
-   claim), pause or resume it to match the queue state, abort it when it grows past
-   `max_download_bytes`, and record completion or error. A GID aria2 does not know (aria2 was
+   claim), pause or resume it to match the queue state, stop it when it grows past
+   `max_download_bytes` (by its announced size or by the bytes written so far, for a source that
+   announces none), and record completion or error. A GID aria2 does not know (aria2 was
    restarted, or the server died between choosing the GID and adding it) is added again with the
    same GID, folder and name, and `--continue` picks up the partial file.
-2. Remove from aria2 whatever no started download points to (deleted rows, claims taken over).
-3. Re-queue downloads whose owner stopped renewing its claim (a dead replica).
-4. While the queue runs and the disk has room, claim queued downloads up to the concurrency
-   limit and hand them to aria2.
+2. Hold every owner to the quota: should an owner's running downloads together push their usage
+   over `quota_bytes`, all but the one that started first are stopped.
+3. Remove from aria2 whatever no started download points to (deleted rows, claims taken over).
+4. Re-queue downloads whose owner stopped renewing its claim (a dead replica).
+5. Fail the queued downloads of owners who are over quota, then, while the queue runs, the disk
+   has room and the egress proxy is up, claim queued downloads up to the concurrency limit (only
+   for owners the quota book admits, see `_store.QuotaBook`) and hand them to aria2. A burst of
+   adds thus ends at most one download past the quota.
+
+Every download is handed to aria2 with the egress proxy as its proxy for every protocol, so
+each connection it makes (every redirect hop included) is checked by the proxy when it is made.
+A download whose options do not name the current proxy (restored from an older session, or the
+proxy moved) is pointed at it before anything else happens to it; while the proxy is down,
+nothing is added to aria2 at all.
 
 Reconciling is the same code on start, after an aria2 restart and in steady state, so recovery
 is not a special path that rarely runs.
@@ -54,6 +65,8 @@ class SchedulerConfig:
     max_download_bytes: int
     min_free_bytes: int
     claim_timeout_seconds: int
+    quota_bytes: int = 0
+    quota_window_seconds: int = 0
 
 
 class Scheduler:
@@ -66,14 +79,21 @@ class Scheduler:
         rpc: Callable[[], Aria2Rpc],
         metrics: EngineMetrics,
         clock: Callable[[], float] = time.time,
+        *,
+        proxy: Callable[[], str | None],
     ) -> None:
         self._config = config
         self._sessions = sessions
         self._rpc = rpc  # a callable: a restarted aria2c listens on a new port
+        self._proxy = proxy  # a callable: None while the egress proxy is down
         self._metrics = metrics
         self._clock = clock
         self._disk_full = False
+        self._egress_down = False
         self._soonest_end: float | None = None
+        # GIDs seen running through the current proxy URL (checked once each, not every pass)
+        self._proxied: set[str] = set()
+        self._proxied_url: str | None = None
 
     async def _db(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         return await asyncio.to_thread(function, self._sessions, *args, **kwargs)
@@ -89,9 +109,14 @@ class Scheduler:
         running = await self._db(_store.queue_running)
         owned = await self._db(_store.owned, config.engine_id)
         self._soonest_end = None
-        busy = 0
+        proxy = self._proxy()
+        if proxy is not None and proxy != self._proxied_url:
+            self._proxied, self._proxied_url = set(), proxy
+        busy: list[_store.Transfer] = []
         for transfer in owned:
-            busy += await self._reconcile(transfer, running)
+            if await self._reconcile(transfer, running, proxy):
+                busy.append(transfer)
+        await self._hold_to_quota(busy)
         await self._remove_strays()
         self._metrics.aria2_up.set(1)
         now = int(self._clock())
@@ -99,12 +124,36 @@ class Scheduler:
         cutoff = now - config.claim_timeout_seconds
         if taken := await self._db(_store.take_over_stale, config.engine_id, cutoff):
             log.warning("re-queued %d download(s) whose engine stopped answering", taken)
-        if running and self._disk_has_room():
+        if self._egress_down != (proxy is None):
+            self._egress_down = proxy is None
+            if self._egress_down:
+                log.warning("egress proxy is down: not starting downloads until it is back")
+            else:
+                log.info("egress proxy is up at %s; starting downloads", proxy)
+        if running and proxy is not None and self._disk_has_room():
+            book = await self._quota_book(now)
             for transfer in await self._db(
-                _store.claim, config.engine_id, config.max_concurrent - busy, now
+                _store.claim, config.engine_id, config.max_concurrent - len(busy), now, book
             ):
-                await self._add(transfer, gid=None, running=True)
+                await self._add(transfer, gid=None, running=True, proxy=proxy)
         return self._soonest_end
+
+    async def _quota_book(self, now: int) -> _store.QuotaBook | None:
+        """Who may start downloads; fails the queued downloads of owners over quota (the
+        quota was checked when they were queued, but a burst of adds all saw it unused)."""
+        config = self._config
+        if config.quota_bytes <= 0:
+            return None
+        book = await self._db(
+            _store.quota_book,
+            quota=config.quota_bytes,
+            reserve=config.max_download_bytes or config.quota_bytes,
+            since=now - config.quota_window_seconds,
+        )
+        if refused := await self._db(_store.fail_queued, book.over(), QUOTA_REASON):
+            self._metrics.refused("quota", refused)
+            log.info("refused %d queued download(s) of users over quota", refused)
+        return book
 
     def _disk_has_room(self) -> bool:
         free = shutil.disk_usage(self._config.downloads_dir).free
@@ -117,9 +166,17 @@ class Scheduler:
                 log.info("free space is back above min_free_bytes; starting downloads")
         return not full
 
-    async def _add(self, transfer: _store.Transfer, *, gid: str | None, running: bool) -> None:
-        """Hand a download to aria2 under a GID recorded first, so a crash cannot orphan it."""
+    async def _add(
+        self, transfer: _store.Transfer, *, gid: str | None, running: bool, proxy: str | None
+    ) -> None:
+        """Hand a download to aria2 under a GID recorded first, so a crash cannot orphan it.
+
+        Without an egress proxy nothing is handed over: the download keeps its claim and is
+        added by a later pass, once the proxy is back.
+        """
         config = self._config
+        if proxy is None:
+            return
         if gid is None:
             gid = secrets.token_hex(8)
             if not await self._db(_store.set_gid, transfer.id, config.engine_id, gid):
@@ -134,27 +191,32 @@ class Scheduler:
             "out": name,
             "continue": "true",
             "pause": "false" if running else "true",
+            **proxy_options(proxy),
         }
         try:
             await self._rpc().add_uri(transfer.link, options)
         except Aria2RpcError as exc:
             await self._fail(transfer, f"aria2 refused the link: {exc.message}")
             return
+        self._proxied.add(gid)
         log.info("download %d started as %s", transfer.id, gid)
 
-    async def _reconcile(self, transfer: _store.Transfer, running: bool) -> bool:
+    async def _reconcile(self, transfer: _store.Transfer, running: bool, proxy: str | None) -> bool:
         """Bring one owned download up to date; return whether it still holds a slot."""
         rpc = self._rpc()
         if transfer.gid is None:
-            await self._add(transfer, gid=None, running=running)
+            await self._add(transfer, gid=None, running=running, proxy=proxy)
             return True
         try:
             status = await rpc.tell_status(transfer.gid)
+            unchecked = status.status != "complete" and transfer.gid not in self._proxied
+            if unchecked and not await self._through_proxy(transfer, proxy, running=running):
+                return True  # re-added through the proxy, or held until it is back
         except Aria2RpcError as exc:
             if not exc.gid_not_found:
                 raise
             log.info("download %d: aria2 lost %s; adding it again", transfer.id, transfer.gid)
-            await self._add(transfer, gid=transfer.gid, running=running)
+            await self._add(transfer, gid=transfer.gid, running=running, proxy=proxy)
             return True
         if status.status == "error":
             await self._fail(transfer, _error_reason(status))
@@ -162,13 +224,9 @@ class Scheduler:
         elif status.status == "removed":
             await self._fail(transfer, "the download was removed from aria2")
             await rpc.remove(transfer.gid)
-        elif self._too_big(status):
+        elif self._too_big(status.total_length, status.completed_length):
             await rpc.remove(transfer.gid)
-            limit = self._config.max_download_bytes
-            await self._fail(
-                transfer,
-                f"file is larger than max_download_bytes ({status.total_length} > {limit})",
-            )
+            await self._stop_too_big(transfer, max(status.total_length, status.completed_length))
         elif status.status == "complete":
             await self._complete(transfer, status)
         else:
@@ -192,9 +250,70 @@ class Scheduler:
             return True
         return False
 
-    def _too_big(self, status: TransferStatus) -> bool:
+    def _too_big(self, *sizes: int) -> bool:
         limit = self._config.max_download_bytes
-        return limit > 0 and status.total_length > limit
+        return limit > 0 and max(sizes) > limit
+
+    async def _stop_too_big(self, transfer: _store.Transfer, size: int) -> None:
+        limit = self._config.max_download_bytes
+        self._metrics.refused("max_size")
+        await self._fail(
+            transfer, f"file is larger than max_download_bytes ({size} > {limit} bytes)"
+        )
+
+    async def _through_proxy(
+        self, transfer: _store.Transfer, proxy: str | None, *, running: bool
+    ) -> bool:
+        """Whether a download aria2 already holds (e.g. restored from its session) runs
+        through the current proxy; if not, it is put right and False returned.
+
+        A download that names another proxy (or none) is removed and added again under the same
+        GID through the current one, resuming its partial file. With no proxy (it is down) the
+        download is paused instead: a transfer never continues without one. Raises
+        `Aria2RpcError` for a GID aria2 does not know.
+        """
+        assert transfer.gid is not None
+        rpc = self._rpc()
+        if proxy is None:
+            try:
+                await rpc.pause(transfer.gid)
+            except Aria2RpcError as exc:
+                if exc.gid_not_found:
+                    raise  # aria2 lost it: the caller adds it again, once there is a proxy
+            return False
+        options = await rpc.options(transfer.gid)
+        # aria2 reports a proxy URL with a trailing slash (`http://127.0.0.1:4750/`)
+        if all(
+            options.get(key, "").rstrip("/") == value.rstrip("/")
+            for key, value in proxy_options(proxy).items()
+        ):
+            self._proxied.add(transfer.gid)
+            return True
+        log.warning(
+            "download %d: %s does not use the egress proxy; adding it again through it",
+            transfer.id,
+            transfer.gid,
+        )
+        await rpc.remove(transfer.gid)
+        await self._add(transfer, gid=transfer.gid, running=running, proxy=proxy)
+        return False
+
+    async def _hold_to_quota(self, running: list[_store.Transfer]) -> None:
+        """Stop the downloads that take their owner over quota, all but the first started."""
+        config = self._config
+        if config.quota_bytes <= 0 or not running:
+            return
+        since = int(self._clock()) - config.quota_window_seconds
+        usage = await self._db(_store.quota_usage, {t.user_name for t in running}, since)
+        first: dict[str, _store.Transfer] = {}
+        for transfer in sorted(running, key=lambda t: (t.started_time or 0, t.id)):
+            first.setdefault(transfer.user_name, transfer)
+        for transfer in running:
+            over = usage.get(transfer.user_name, 0) > config.quota_bytes
+            if over and first[transfer.user_name] is not transfer and transfer.gid:
+                await self._rpc().remove(transfer.gid)
+                self._metrics.refused("quota")
+                await self._fail(transfer, QUOTA_REASON)
 
     async def _complete(self, transfer: _store.Transfer, status: TransferStatus) -> None:
         config = self._config
@@ -206,6 +325,10 @@ class Scheduler:
             size = (config.downloads_dir / relative).stat().st_size
         except OSError as exc:  # removed behind aria2's back
             await self._fail(transfer, f"the downloaded file is gone: {exc.strerror}")
+            return
+        if self._too_big(size):  # finished between two passes, past the limit
+            await self._rpc().remove(status.gid)
+            await self._stop_too_big(transfer, size)
             return
         now = int(self._clock())
         name = Path(relative).name
@@ -243,6 +366,34 @@ class Scheduler:
             await rpc.remove(gid)
 
 
+QUOTA_REASON = "quota exceeded: the owner's downloads reached quota_bytes"
+# what aria2 says when the egress proxy refuses a destination (or cannot be reached)
+PROXY_FAILED = "Proxy connection failed"
+EGRESS_REFUSED = (
+    "the egress proxy refused the connection: the link or a redirect leads to an address"
+    " that is not public (or the proxy was unreachable)"
+)
+
+
+def proxy_options(proxy: str) -> dict[str, str]:
+    """aria2 options that send every connection of a download through `proxy`.
+
+    Every per-protocol proxy is set too (an external aria2's global `http-proxy` would otherwise
+    win over `all-proxy`), `no-proxy` is emptied, and `tunnel` makes each connection a CONNECT
+    the proxy checks when it connects.
+    """
+    return {
+        "all-proxy": proxy,
+        "http-proxy": proxy,
+        "https-proxy": proxy,
+        "ftp-proxy": proxy,
+        "no-proxy": "",
+        "proxy-method": "tunnel",
+    }
+
+
 def _error_reason(status: TransferStatus) -> str:
     message = status.error_message or "download failed"
+    if PROXY_FAILED in message:
+        message = EGRESS_REFUSED
     return f"aria2 error {status.error_code}: {message}" if status.error_code else message

@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Update, func, or_, select, update
+from sqlalchemy import ColumnElement, CursorResult, Update, case, func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bassa_server._db.models import (
@@ -37,6 +37,7 @@ class Transfer:
     download_name: str
     gid: str | None
     started_time: int | None
+    user_name: str = ""
 
 
 def queue_running(sessions: SessionFactory) -> bool:
@@ -46,19 +47,36 @@ def queue_running(sessions: SessionFactory) -> bool:
     return state == QUEUE_RUNNING
 
 
-def claim(sessions: SessionFactory, engine_id: str, limit: int, now: int) -> list[Transfer]:
-    """Take up to `limit` queued downloads, oldest first, for `engine_id`."""
+def claim(
+    sessions: SessionFactory,
+    engine_id: str,
+    limit: int,
+    now: int,
+    book: QuotaBook | None = None,
+) -> list[Transfer]:
+    """Take up to `limit` queued downloads, oldest first, for `engine_id`; with a quota `book`,
+    only downloads whose owner it admits (counting the ones taken here)."""
     claimed: list[Transfer] = []
     if limit <= 0:
         return claimed
+    query = (
+        select(
+            Download.id,
+            Download.link,
+            Download.download_name,
+            Download.started_time,
+            Download.user_name,
+        )
+        .where(Download.status == QUEUED, Download.claimed_by.is_(None))
+        .order_by(Download.added_time, Download.id)
+        .limit(limit * 2)  # some may be taken by another replica meanwhile
+    )
+    if book is not None and (waiting := book.refused()):
+        query = query.where(Download.user_name.not_in(waiting))
     with sessions() as session:
-        candidates = session.execute(
-            select(Download.id, Download.link, Download.download_name, Download.started_time)
-            .where(Download.status == QUEUED, Download.claimed_by.is_(None))
-            .order_by(Download.added_time, Download.id)
-            .limit(limit * 2)  # some may be taken by another replica meanwhile
-        ).all()
-        for row in candidates:
+        for row in session.execute(query).all():
+            if book is not None and not book.admits(row.user_name):
+                continue
             won = changed_rows(
                 session,
                 update(Download)
@@ -78,7 +96,11 @@ def claim(sessions: SessionFactory, engine_id: str, limit: int, now: int) -> lis
             )
             session.commit()
             if won == 1:
-                claimed.append(Transfer(row.id, row.link, row.download_name, None, now))
+                claimed.append(
+                    Transfer(row.id, row.link, row.download_name, None, now, row.user_name)
+                )
+                if book is not None:
+                    book.started(row.user_name)
             if len(claimed) == limit:
                 break
     return claimed
@@ -94,12 +116,14 @@ def owned(sessions: SessionFactory, engine_id: str) -> list[Transfer]:
                 Download.download_name,
                 Download.gid,
                 Download.started_time,
+                Download.user_name,
             )
             .where(Download.status == STARTED, Download.claimed_by == engine_id)
             .order_by(Download.id)
         ).all()
     return [
-        Transfer(row.id, row.link, row.download_name, row.gid, row.started_time) for row in rows
+        Transfer(row.id, row.link, row.download_name, row.gid, row.started_time, row.user_name)
+        for row in rows
     ]
 
 
@@ -245,6 +269,103 @@ def fail(sessions: SessionFactory, download_id: int, engine_id: str, reason: str
         claimed_by=None,
         heartbeat_time=None,
     )
+
+
+def used_bytes() -> ColumnElement[Any]:
+    """What a download counts against its owner's quota: its size, or the bytes written so far
+    when that is more (a source without Content-Length reports no size)."""
+    return case(
+        (Download.completed_length > Download.size, Download.completed_length),
+        else_=Download.size,
+    )
+
+
+def quota_usage(sessions: SessionFactory, users: set[str], since: int) -> dict[str, int]:
+    """Bytes each of `users` used with downloads added after `since`."""
+    if not users:
+        return {}
+    with sessions() as session:
+        rows = session.execute(
+            select(Download.user_name, func.coalesce(func.sum(used_bytes()), 0))
+            .where(Download.user_name.in_(users), Download.added_time > since)
+            .group_by(Download.user_name)
+        ).all()
+    return {str(user): int(used) for user, used in rows}
+
+
+@dataclasses.dataclass
+class QuotaBook:
+    """What owners with queued downloads used, and how many of their started downloads have
+    no known size yet, for deciding whom the engine may start another download for.
+
+    A download of unknown size may still take `reserve` bytes (`max_download_bytes`), so an
+    owner is admitted only while `used + unknown * reserve` is under the quota: near their quota
+    an owner's downloads start one at a time, each once the size of the one before is known,
+    and a burst of adds cannot run past the quota by more than one download.
+    """
+
+    quota: int
+    reserve: int
+    used: dict[str, int]
+    unknown: dict[str, int]
+
+    def admits(self, user: str) -> bool:
+        """Whether another download of `user` may start now."""
+        committed = self.used.get(user, 0) + self.unknown.get(user, 0) * self.reserve
+        return committed < self.quota
+
+    def started(self, user: str) -> None:
+        """Count a download of `user` just started (its size unknown yet)."""
+        self.unknown[user] = self.unknown.get(user, 0) + 1
+
+    def refused(self) -> list[str]:
+        """The owners who may not start anything now."""
+        return [user for user in self.used if not self.admits(user)]
+
+    def over(self) -> list[str]:
+        """The owners whose usage reached the quota."""
+        return [user for user, used in self.used.items() if used >= self.quota]
+
+
+def quota_book(sessions: SessionFactory, *, quota: int, reserve: int, since: int) -> QuotaBook:
+    """The quota book of every owner with a queued download (downloads added after `since`)."""
+    unsized = case((Download.status == STARTED, case((Download.size == 0, 1), else_=0)), else_=0)
+    with sessions() as session:
+        waiting = select(Download.user_name).where(Download.status == QUEUED).distinct()
+        rows = session.execute(
+            select(
+                Download.user_name,
+                func.coalesce(func.sum(used_bytes()), 0),
+                func.coalesce(func.sum(unsized), 0),
+            )
+            .where(Download.user_name.in_(waiting), Download.added_time > since)
+            .group_by(Download.user_name)
+        ).all()
+    return QuotaBook(
+        quota=quota,
+        reserve=reserve,
+        used={str(user): int(used) for user, used, _ in rows},
+        unknown={str(user): int(count) for user, _, count in rows},
+    )
+
+
+def fail_queued(sessions: SessionFactory, users: list[str], reason: str) -> int:
+    """Fail every queued download of `users` with `reason`; return how many."""
+    if not users:
+        return 0
+    with sessions() as session:
+        count = changed_rows(
+            session,
+            update(Download)
+            .where(
+                Download.status == QUEUED,
+                Download.claimed_by.is_(None),
+                Download.user_name.in_(users),
+            )
+            .values(status=ERROR, error=reason),
+        )
+        session.commit()
+    return count
 
 
 @dataclasses.dataclass(frozen=True)

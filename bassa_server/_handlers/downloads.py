@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from bassa_server._db.models import COMPLETED, ERROR, QUEUED, Download, Rating
+from bassa_server._engine._store import used_bytes
 from bassa_server._handlers._common import (
     DOWNLOAD_COLUMNS,
     DOWNLOAD_KEYS,
@@ -115,8 +116,10 @@ async def add_download(call: Call) -> Response:
         # in the same worker thread as the insert: statvfs can block on a network volume
         if shutil.disk_usage(settings.downloads_dir).free < settings.min_free_bytes:
             raise ApiError(507, "the downloads volume is too full")
+        # a running download counts with the bytes it wrote when it announced no size; the
+        # engine enforces the quota again when it starts downloads and while they run
         used = session.scalar(
-            select(func.coalesce(func.sum(Download.size), 0)).where(
+            select(func.coalesce(func.sum(used_bytes()), 0)).where(
                 Download.user_name == user.user_name,
                 Download.added_time > now - settings.quota_window_seconds,
             )

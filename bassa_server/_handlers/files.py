@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
+from bassa_server._config import Settings
 from bassa_server._db.models import COMPLETED, JOB_DONE, JOB_RUNNING, CompressionJob, Download
 from bassa_server._files import LenientFileResponse, guess_type, inside
 from bassa_server._handlers._common import reply, services
@@ -22,6 +24,7 @@ from bassa_server._zips import ZipJobs, zip_path
 handlers = HandlerSet()
 FILE_NOT_FOUND = "file not found"
 JOB_NOT_FOUND = "zip job not found"
+ZIP_RUNNING_RETRY_SECONDS = 5
 
 
 def job_json(job: Any) -> dict[str, Any]:
@@ -60,13 +63,20 @@ async def fetch_download_file(call: Call) -> Response:
 
 @handlers.operation("compress")
 async def compress(call: Call) -> Response:
-    """Start (or find) the zip job of a set of completed downloads."""
+    """Start (or find) the zip job of a set of completed downloads.
+
+    The same set of downloads (in any order) is one job: a finished or running zip of it is
+    returned as it is, whoever asked first, at no cost. Building a new one is refused while the
+    caller already has `max_zip_jobs_running` jobs running or keeps `max_zip_jobs` zips (429 with
+    `Retry-After`), or when it would leave less than `min_free_bytes` free (507).
+    """
     svc = services(call)
     user = call.principal
     assert isinstance(user, SessionUser)
     gids: list[str] = call.body["gid"]
-    process_id = hashlib.sha256(json.dumps(sorted(gids)).encode()).hexdigest()
-    downloads_dir, zips_dir = svc.settings.downloads_dir, svc.settings.zips_dir
+    process_id = hashlib.sha256(json.dumps(sorted(set(gids))).encode()).hexdigest()
+    settings = svc.settings
+    downloads_dir, zips_dir = settings.downloads_dir, settings.zips_dir
 
     def prepare(session: Session) -> tuple[CompressionJob, list[tuple[str, Path]] | None]:
         rows = session.execute(
@@ -84,13 +94,16 @@ async def compress(call: Call) -> Response:
             or (job.status == JOB_DONE and zip_path(zips_dir, process_id).is_file())
         ):
             return job, None
+        files = _archive_names([(gid, paths[gid]) for gid in gids])
+        _check_zip_limits(session, user.user_name, svc.now(), settings)
+        _check_zip_room(zips_dir, files, settings.min_free_bytes)
         if job is None:
             job = CompressionJob(process_id=process_id, gids=json.dumps(gids))
             session.add(job)
         job.user_name = user.user_name
         job.status, job.progress, job.error = JOB_RUNNING, 0, None
         job.created_time, job.completed_time, job.size = svc.now(), None, 0
-        return job, _archive_names([(gid, paths[gid]) for gid in gids])
+        return job, files
 
     job: Any
     try:
@@ -101,6 +114,42 @@ async def compress(call: Call) -> Response:
     if files is not None:
         zip_jobs(call).submit(process_id, files)
     return reply(job_json(job))
+
+
+def _check_zip_limits(session: Session, user_name: str, now: int, settings: Settings) -> None:
+    """Refuse (429) a new zip to a user who has too many running or kept."""
+    jobs = session.execute(
+        select(CompressionJob.status, CompressionJob.completed_time).where(
+            CompressionJob.user_name == user_name,
+            CompressionJob.status.in_((JOB_RUNNING, JOB_DONE)),
+        )
+    ).all()
+    running = sum(1 for status, _ in jobs if status == JOB_RUNNING)
+    if 0 < settings.max_zip_jobs_running <= running:
+        raise ApiError(
+            429,
+            f"too many zip jobs running ({running}); try again when one has finished",
+            headers={"Retry-After": str(ZIP_RUNNING_RETRY_SECONDS)},
+        )
+    if 0 < settings.max_zip_jobs <= len(jobs):
+        finished = [done for status, done in jobs if status == JOB_DONE and done is not None]
+        expires = min(finished, default=now) + settings.zip_ttl_seconds
+        raise ApiError(
+            429,
+            f"too many zips kept ({len(jobs)}); try again when the oldest has expired",
+            headers={"Retry-After": str(max(expires - now, 1))},
+        )
+
+
+def _check_zip_room(zips_dir: Path, files: list[tuple[str, Path]], min_free_bytes: int) -> None:
+    """Refuse (507) a zip that would leave the zips volume with less than `min_free_bytes`."""
+    try:
+        needed = sum(path.stat().st_size for _, path in files)
+    except OSError:  # removed (retention) since the check
+        raise ApiError(404, "a download's file is gone") from None
+    # statvfs in the same worker thread as the query: it can block on a network volume
+    if shutil.disk_usage(zips_dir).free - needed < min_free_bytes:
+        raise ApiError(507, "the zips volume is too full for this zip")
 
 
 def _archive_names(found: list[tuple[str, Path | None]]) -> list[tuple[str, Path]]:

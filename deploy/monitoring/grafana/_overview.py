@@ -198,6 +198,41 @@ def overview() -> Json:
                     ),
                     width=24,
                 ),
+                stat(
+                    "Egress proxy",
+                    "Whether every instance's egress proxy accepts connections"
+                    " (downloads start only then).",
+                    "none",
+                    Query(f"min(bassa_egress_proxy_up{{{job}}})"),
+                    mappings=UP_DOWN,
+                ),
+                stat(
+                    "Egress proxy restarts, 1 day",
+                    "Times the managed egress proxy (smokescreen) was restarted in the last day.",
+                    "none",
+                    Query(f"sum(increase(bassa_egress_proxy_restarts_total{{{job}}}[1d]))"),
+                    ((None, "green"), (1, "orange")),
+                ),
+                timeseries(
+                    "Refused destinations",
+                    "Connections per second the egress proxy refused: a link or a redirect to a"
+                    " non-public address.",
+                    "ops",
+                    Query(
+                        f"sum(rate(bassa_egress_denied_total{{{job}}}[$__rate_interval]))",
+                        "refused",
+                    ),
+                ),
+                timeseries(
+                    "Downloads stopped by limits",
+                    "Downloads per second stopped or refused by the size limit or the quota.",
+                    "ops",
+                    Query(
+                        "sum by (reason) (rate("
+                        f"bassa_download_refusals_total{{{job}}}[$__rate_interval]))",
+                        "{{reason}}",
+                    ),
+                ),
             ),
         ),
         Row(

@@ -27,8 +27,14 @@ WAIT_SECONDS = 30.0
 
 
 def engine_settings(data_dir: Path, **overrides: Any) -> Settings:
-    """Settings for a test engine: quick polls, a test data folder, nothing from the environment."""
-    given: dict[str, Any] = {"data_dir": data_dir, "engine_poll_seconds": 0.1, "min_free_bytes": 0}
+    """Settings for a test engine: quick polls, a test data folder, nothing from the environment,
+    and the loopback file server's address let through the egress proxy."""
+    given: dict[str, Any] = {
+        "data_dir": data_dir,
+        "engine_poll_seconds": 0.1,
+        "min_free_bytes": 0,
+        "allowed_private_networks": ("127.0.0.1/32",),
+    }
     return Settings.load({**given, **overrides}, environ={})
 
 

@@ -66,6 +66,16 @@ def _parse_response(
 
         return response_413
 
+    if response.status_code == 429:
+        response_429 = Error.from_dict(response.json())
+
+        return response_429
+
+    if response.status_code == 507:
+        response_507 = Error.from_dict(response.json())
+
+        return response_507
+
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
     else:
@@ -93,8 +103,11 @@ def sync_detailed(
 
      Any signed-in user (a session token in the `token` header or in the `share` query
     parameter, as the legacy UI sends it). Starts building one zip of the completed downloads
-    with the given aria2 GIDs and returns the job; asking again for the same set returns the
-    same job. A GID that names no completed download is a 404.
+    with the given aria2 GIDs and returns the job; asking again for the same set (in any
+    order, by anyone) returns the same job, running or finished, without building it again.
+    A GID that names no completed download is a 404. Building a new zip is refused with 429
+    while the caller has too many zip jobs running or too many finished zips kept (server
+    settings), and with 507 when the zip would leave the zips volume too full.
 
     Args:
         share (str | Unset):
@@ -130,8 +143,11 @@ def sync(
 
      Any signed-in user (a session token in the `token` header or in the `share` query
     parameter, as the legacy UI sends it). Starts building one zip of the completed downloads
-    with the given aria2 GIDs and returns the job; asking again for the same set returns the
-    same job. A GID that names no completed download is a 404.
+    with the given aria2 GIDs and returns the job; asking again for the same set (in any
+    order, by anyone) returns the same job, running or finished, without building it again.
+    A GID that names no completed download is a 404. Building a new zip is refused with 429
+    while the caller has too many zip jobs running or too many finished zips kept (server
+    settings), and with 507 when the zip would leave the zips volume too full.
 
     Args:
         share (str | Unset):
@@ -162,8 +178,11 @@ async def asyncio_detailed(
 
      Any signed-in user (a session token in the `token` header or in the `share` query
     parameter, as the legacy UI sends it). Starts building one zip of the completed downloads
-    with the given aria2 GIDs and returns the job; asking again for the same set returns the
-    same job. A GID that names no completed download is a 404.
+    with the given aria2 GIDs and returns the job; asking again for the same set (in any
+    order, by anyone) returns the same job, running or finished, without building it again.
+    A GID that names no completed download is a 404. Building a new zip is refused with 429
+    while the caller has too many zip jobs running or too many finished zips kept (server
+    settings), and with 507 when the zip would leave the zips volume too full.
 
     Args:
         share (str | Unset):
@@ -197,8 +216,11 @@ async def asyncio(
 
      Any signed-in user (a session token in the `token` header or in the `share` query
     parameter, as the legacy UI sends it). Starts building one zip of the completed downloads
-    with the given aria2 GIDs and returns the job; asking again for the same set returns the
-    same job. A GID that names no completed download is a 404.
+    with the given aria2 GIDs and returns the job; asking again for the same set (in any
+    order, by anyone) returns the same job, running or finished, without building it again.
+    A GID that names no completed download is a 404. Building a new zip is refused with 429
+    while the caller has too many zip jobs running or too many finished zips kept (server
+    settings), and with 507 when the zip would leave the zips volume too full.
 
     Args:
         share (str | Unset):

@@ -1,0 +1,210 @@
+"""Zip amplification and the zips a killed build leaves behind.
+
+The attacks: zip ever more subsets of the shared library to fill the disk with copies (no room
+check, no per-user limit), many builds at once, and a build killed mid-way whose partial file
+nobody ever removes. The server withstands them: a zip that would leave the volume with less
+than `BASSA_MIN_FREE_BYTES` is refused (507); a user may have `BASSA_MAX_ZIP_JOBS_RUNNING` jobs
+running and keep `BASSA_MAX_ZIP_JOBS` zips (429 with `Retry-After`); an identical set is served
+from the zip already built; and after a restart the killed job is stamped finished so the sweep
+removes it, with its orphan `.part` file.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import MakeServer
+from tests.integration.server.helpers import (
+    conforms,
+    http,
+    make_user,
+    queue_download,
+    set_download,
+)
+from tests.live_server import LiveServer
+from tests.security._egress_support import wait_until
+
+pytestmark = pytest.mark.integration
+
+BIG_BYTES = 48 * 1024 * 1024  # big enough that zipping a few copies takes a while
+
+
+@pytest.fixture(scope="module")
+def zips(make_server: MakeServer) -> LiveServer:
+    """A server without an engine that lets a user run one zip job and keep three zips."""
+    return make_server(BASSA_ENGINE="0", BASSA_MAX_ZIP_JOBS_RUNNING="1", BASSA_MAX_ZIP_JOBS="3")
+
+
+@pytest.fixture(scope="module")
+def big_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A file of random bytes that completed downloads link to (a hard link costs no disk)."""
+    path = tmp_path_factory.mktemp("big") / "big.bin"
+    with path.open("wb") as out:
+        for _ in range(BIG_BYTES // (4 * 1024 * 1024)):
+            out.write(os.urandom(4 * 1024 * 1024))
+    return path
+
+
+def completed(server: LiveServer, token: str, name: str, source: Path | bytes) -> str:
+    """A completed download whose file is `source` (linked) or holds `source`; its gid."""
+    download_id = queue_download(server, token, f"https://example.org/{name}")
+    target = server.data_dir / "downloads" / name
+    if isinstance(source, Path):
+        os.link(source, target)
+    else:
+        target.write_bytes(source)
+    gid = f"{download_id:016x}"
+    size = target.stat().st_size
+    set_download(
+        server,
+        download_id,
+        status=3,
+        gid=gid,
+        path=name,
+        size=size,
+        completed_length=size,
+        completed_time=int(time.time()),
+    )
+    return gid
+
+
+def compress(server: LiveServer, token: str, gids: list[str]) -> Any:
+    """Ask for the zip of `gids`; the answer must be one the spec documents."""
+    response = http.post(f"{server.url}/api/compress", json={"gid": gids}, headers={"token": token})
+    conforms(response, "compress")
+    return response
+
+
+def wait_zip(server: LiveServer, token: str, process_id: str) -> dict[str, Any]:
+    """Wait (bounded) until a zip job is no longer running; its progress."""
+
+    def finished() -> dict[str, Any] | None:
+        job: dict[str, Any] = http.get(
+            f"{server.url}/api/compression-progress",
+            params={"gid": process_id},
+            headers={"token": token},
+        ).json()
+        return job if job.get("status") != "running" else None
+
+    result: dict[str, Any] = wait_until(finished, within=60.0, what=f"zip {process_id}")
+    return result
+
+
+def test_a_second_zip_while_one_runs_is_refused(zips: LiveServer, big_file: Path) -> None:
+    """With one zip job allowed per user, a second one while the first builds answers 429."""
+    _name, token = make_user(zips)
+    gids = [completed(zips, token, f"big-{n}.bin", big_file) for n in range(4)]
+
+    first = compress(zips, token, gids)
+    second = compress(zips, token, gids[:1])
+
+    assert first.status_code == 200, first.text
+    assert second.status_code == 429, second.text
+    assert int(second.headers["Retry-After"]) >= 1
+    assert wait_zip(zips, token, first.json()["process_id"])["status"] == "done"
+    assert compress(zips, token, gids[:1]).status_code == 200
+
+
+def test_a_user_keeps_a_bounded_number_of_zips_but_identical_sets_are_reused(
+    zips: LiveServer,
+) -> None:
+    """Three kept zips per user: a fourth set is 429 until one expires, while asking again
+    for a set already zipped (in another order) returns the same zip without building it."""
+    _name, token = make_user(zips)
+    gids = [completed(zips, token, f"small-{n}.txt", os.urandom(1000)) for n in range(5)]
+    built = []
+    for subset in ([gids[0], gids[1]], [gids[2]], [gids[3]]):
+        answer = compress(zips, token, subset)
+        assert answer.status_code == 200, answer.text
+        built.append(answer.json()["process_id"])
+        assert wait_zip(zips, token, built[-1])["status"] == "done"
+    first_zip = zips.data_dir / "zips" / f"{built[0]}.zip"
+    first_built = first_zip.stat().st_mtime_ns
+
+    refused = compress(zips, token, [gids[4]])
+    again = compress(zips, token, [gids[1], gids[0]])
+
+    assert refused.status_code == 429, refused.text
+    assert int(refused.headers["Retry-After"]) > 3600  # the oldest zip lives a day
+    assert again.status_code == 200, again.text
+    assert again.json()["process_id"] == built[0]
+    assert again.json()["progress"] == 1
+    assert first_zip.stat().st_mtime_ns == first_built
+
+
+def test_a_zip_that_would_fill_the_volume_is_refused(make_server: MakeServer) -> None:
+    """A server that must keep more free space than there is refuses a zip with 507, as adds."""
+    server = make_server(BASSA_ENGINE="0", BASSA_MIN_FREE_BYTES=str(2**62))
+    name, token = make_user(server)
+    gid = _completed_row(server, name, "any.txt", b"some bytes")  # an add would be a 507 too
+
+    answer = compress(server, token, [gid])
+    added = http.post(
+        f"{server.url}/api/download",
+        json={"link": "https://example.org/more.bin"},
+        headers={"token": token},
+    )
+
+    assert answer.status_code == 507, answer.text
+    assert added.status_code == 507
+    assert not list((server.data_dir / "zips").iterdir())
+
+
+def _completed_row(server: LiveServer, user_name: str, name: str, data: bytes) -> str:
+    """A completed download written straight into the database, as the engine leaves one."""
+    (server.data_dir / "downloads" / name).write_bytes(data)
+    with sqlite3.connect(server.data_dir / "bassa.db", timeout=10) as connection:
+        cursor = connection.execute(
+            "INSERT INTO downloads (link, user_name, download_name, added_time, status, rating,"
+            " completed_time, size, path, completed_length, download_speed)"
+            " VALUES (?, ?, ?, ?, 3, 0, ?, ?, ?, ?, 0)",
+            (
+                f"https://example.org/{name}",
+                user_name,
+                name,
+                int(time.time()),
+                int(time.time()),
+                len(data),
+                name,
+                len(data),
+            ),
+        )
+        download_id = cursor.lastrowid
+        assert download_id is not None
+        gid = f"{download_id:016x}"
+        connection.execute("UPDATE downloads SET gid = ? WHERE id = ?", (gid, download_id))
+    return gid
+
+
+def test_a_zip_build_killed_midway_leaves_nothing_behind(
+    make_server: MakeServer, big_file: Path
+) -> None:
+    """`kill -9` during a build: after the restart the job is swept and its `.part` removed."""
+    server = make_server(BASSA_ENGINE="0", BASSA_ZIP_TTL_SECONDS="1")
+    _name, token = make_user(server)
+    gids = [completed(server, token, f"killed-{n}.bin", big_file) for n in range(6)]
+    process_id = compress(server, token, gids).json()["process_id"]
+    partial = server.data_dir / "zips" / f".{process_id}.part"
+    wait_until(lambda: partial.exists() and partial.stat().st_size > 0, what="the build")
+    assert server.process is not None
+    server.process.kill()
+    server.process.wait()
+    server.process = None
+    assert partial.exists()
+
+    server.start()
+
+    wait_until(lambda: not partial.exists(), within=15.0, what="the .part to be removed")
+    gone = http.get(
+        f"{server.url}/api/compression-progress",
+        params={"gid": process_id},
+        headers={"token": token},
+    )
+    assert gone.status_code == 404
+    assert not list((server.data_dir / "zips").iterdir())
