@@ -488,8 +488,11 @@ type ClientInterface interface {
 	//
 	// Any signed-in user (a session token in the `token` header or in the `share` query
 	// parameter, as the legacy UI sends it). Starts building one zip of the completed downloads
-	// with the given aria2 GIDs and returns the job; asking again for the same set returns the
-	// same job. A GID that names no completed download is a 404.
+	// with the given aria2 GIDs and returns the job; asking again for the same set (in any
+	// order, by anyone) returns the same job, running or finished, without building it again.
+	// A GID that names no completed download is a 404. Building a new zip is refused with 429
+	// while the caller has too many zip jobs running or too many finished zips kept (server
+	// settings), and with 507 when the zip would leave the zips volume too full.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -500,8 +503,11 @@ type ClientInterface interface {
 	//
 	// Any signed-in user (a session token in the `token` header or in the `share` query
 	// parameter, as the legacy UI sends it). Starts building one zip of the completed downloads
-	// with the given aria2 GIDs and returns the job; asking again for the same set returns the
-	// same job. A GID that names no completed download is a 404.
+	// with the given aria2 GIDs and returns the job; asking again for the same set (in any
+	// order, by anyone) returns the same job, running or finished, without building it again.
+	// A GID that names no completed download is a 404. Building a new zip is refused with 429
+	// while the caller has too many zip jobs running or too many finished zips kept (server
+	// settings), and with 507 when the zip would leave the zips volume too full.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -860,8 +866,11 @@ type ClientInterface interface {
 //
 // Any signed-in user (a session token in the `token` header or in the `share` query
 // parameter, as the legacy UI sends it). Starts building one zip of the completed downloads
-// with the given aria2 GIDs and returns the job; asking again for the same set returns the
-// same job. A GID that names no completed download is a 404.
+// with the given aria2 GIDs and returns the job; asking again for the same set (in any
+// order, by anyone) returns the same job, running or finished, without building it again.
+// A GID that names no completed download is a 404. Building a new zip is refused with 429
+// while the caller has too many zip jobs running or too many finished zips kept (server
+// settings), and with 507 when the zip would leave the zips volume too full.
 //
 // Takes any type of body and a specified content type.
 //
@@ -882,8 +891,11 @@ func (c *Client) CompressWithBody(ctx context.Context, params *CompressParams, c
 //
 // Any signed-in user (a session token in the `token` header or in the `share` query
 // parameter, as the legacy UI sends it). Starts building one zip of the completed downloads
-// with the given aria2 GIDs and returns the job; asking again for the same set returns the
-// same job. A GID that names no completed download is a 404.
+// with the given aria2 GIDs and returns the job; asking again for the same set (in any
+// order, by anyone) returns the same job, running or finished, without building it again.
+// A GID that names no completed download is a 404. Building a new zip is refused with 429
+// while the caller has too many zip jobs running or too many finished zips kept (server
+// settings), and with 507 when the zip would leave the zips volume too full.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -2794,8 +2806,11 @@ type ClientWithResponsesInterface interface {
 	//
 	// Any signed-in user (a session token in the `token` header or in the `share` query
 	// parameter, as the legacy UI sends it). Starts building one zip of the completed downloads
-	// with the given aria2 GIDs and returns the job; asking again for the same set returns the
-	// same job. A GID that names no completed download is a 404.
+	// with the given aria2 GIDs and returns the job; asking again for the same set (in any
+	// order, by anyone) returns the same job, running or finished, without building it again.
+	// A GID that names no completed download is a 404. Building a new zip is refused with 429
+	// while the caller has too many zip jobs running or too many finished zips kept (server
+	// settings), and with 507 when the zip would leave the zips volume too full.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -2806,8 +2821,11 @@ type ClientWithResponsesInterface interface {
 	//
 	// Any signed-in user (a session token in the `token` header or in the `share` query
 	// parameter, as the legacy UI sends it). Starts building one zip of the completed downloads
-	// with the given aria2 GIDs and returns the job; asking again for the same set returns the
-	// same job. A GID that names no completed download is a 404.
+	// with the given aria2 GIDs and returns the job; asking again for the same set (in any
+	// order, by anyone) returns the same job, running or finished, without building it again.
+	// A GID that names no completed download is a 404. Building a new zip is refused with 429
+	// while the caller has too many zip jobs running or too many finished zips kept (server
+	// settings), and with 507 when the zip would leave the zips volume too full.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -3231,6 +3249,17 @@ type CompressResponse413Headers struct {
 	Token *string
 }
 
+// CompressResponse429Headers the declared response headers of an HTTP 429 response for Compress
+type CompressResponse429Headers struct {
+	RetryAfter int
+	Token      *string
+}
+
+// CompressResponse507Headers the declared response headers of an HTTP 507 response for Compress
+type CompressResponse507Headers struct {
+	Token *string
+}
+
 type CompressResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -3244,6 +3273,10 @@ type CompressResponse struct {
 	JSON404 *NotFound
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *Error
+	// JSON507 the response for an HTTP 507 `application/json` response
+	JSON507 *Error
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *CompressResponse200Headers
 	// Headers400 the parsed response headers for an HTTP 400 response
@@ -3254,6 +3287,10 @@ type CompressResponse struct {
 	Headers404 *CompressResponse404Headers
 	// Headers413 the parsed response headers for an HTTP 413 response
 	Headers413 *CompressResponse413Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CompressResponse429Headers
+	// Headers507 the parsed response headers for an HTTP 507 response
+	Headers507 *CompressResponse507Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -3279,6 +3316,16 @@ func (r CompressResponse) GetJSON404() *NotFound {
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
 func (r CompressResponse) GetJSON413() *PayloadTooLarge {
 	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CompressResponse) GetJSON429() *Error {
+	return r.JSON429
+}
+
+// GetJSON507 returns the response for an HTTP 507 `application/json` response
+func (r CompressResponse) GetJSON507() *Error {
+	return r.JSON507
 }
 
 // GetBody returns the raw response body bytes
@@ -5746,8 +5793,11 @@ func (r UpdateUserResponse) ContentType() string {
 //
 // Any signed-in user (a session token in the `token` header or in the `share` query
 // parameter, as the legacy UI sends it). Starts building one zip of the completed downloads
-// with the given aria2 GIDs and returns the job; asking again for the same set returns the
-// same job. A GID that names no completed download is a 404.
+// with the given aria2 GIDs and returns the job; asking again for the same set (in any
+// order, by anyone) returns the same job, running or finished, without building it again.
+// A GID that names no completed download is a 404. Building a new zip is refused with 429
+// while the caller has too many zip jobs running or too many finished zips kept (server
+// settings), and with 507 when the zip would leave the zips volume too full.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -5764,8 +5814,11 @@ func (c *ClientWithResponses) CompressWithBodyWithResponse(ctx context.Context, 
 //
 // Any signed-in user (a session token in the `token` header or in the `share` query
 // parameter, as the legacy UI sends it). Starts building one zip of the completed downloads
-// with the given aria2 GIDs and returns the job; asking again for the same set returns the
-// same job. A GID that names no completed download is a 404.
+// with the given aria2 GIDs and returns the job; asking again for the same set (in any
+// order, by anyone) returns the same job, running or finished, without building it again.
+// A GID that names no completed download is a 404. Building a new zip is refused with 429
+// while the caller has too many zip jobs running or too many finished zips kept (server
+// settings), and with 507 when the zip would leave the zips volume too full.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -6434,6 +6487,20 @@ func ParseCompressResponse(rsp *http.Response) (*CompressResponse, error) {
 		}
 		response.JSON413 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 507:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON507 = &dest
+
 	}
 
 	switch {
@@ -6487,6 +6554,33 @@ func ParseCompressResponse(rsp *http.Response) (*CompressResponse, error) {
 			headers.Token = &value
 		}
 		response.Headers413 = &headers
+	case rsp.StatusCode == 429:
+		var headers CompressResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		if values := rsp.Header.Values("token"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "token", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Token = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 507:
+		var headers CompressResponse507Headers
+		if values := rsp.Header.Values("token"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "token", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Token = &value
+		}
+		response.Headers507 = &headers
 	}
 
 	return response, nil
