@@ -5,6 +5,7 @@
     with Bassa() as bassa:                      # BASSA_URL names the server
         bassa.session.login("alice", "correct-horse-battery")
         created = bassa.downloads.add("https://example.org/report.pdf")
+        done = bassa.downloads.wait(created.id)   # done.status == DownloadStatus.COMPLETED
 
 Everything public is importable from here; modules starting with `_` are private.
 """
@@ -25,6 +26,7 @@ from bassa_api_client.models import (
     SignupRequest,
     UserSummary,
 )
+from bassa_api_client.spec_facts import DownloadStatus
 from bassa_sdk._async_client import AsyncBassa
 from bassa_sdk._base_client import DefaultAsyncHttpxClient, DefaultHttpxClient
 from bassa_sdk._client import Bassa
@@ -102,6 +104,7 @@ __all__ = [
     "DownloadCreated",
     "DownloadFailedError",
     "DownloadProgress",
+    "DownloadStatus",
     "Downloads",
     "FetchedFile",
     "Files",

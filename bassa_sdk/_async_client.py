@@ -9,6 +9,7 @@ from typing import Any, Self, TypeVar
 
 import httpx
 
+from bassa_api_client.spec_facts import OPERATIONS
 from bassa_sdk._base_client import ClientBase, DefaultAsyncHttpxClient, Timeout, finish
 from bassa_sdk._config import (
     DEFAULT_MAX_ATTEMPTS,
@@ -27,7 +28,6 @@ from bassa_sdk._resources.queue import AsyncQueue
 from bassa_sdk._resources.session import AsyncSession
 from bassa_sdk._resources.users import AsyncUsers
 from bassa_sdk._session import TokenAuth
-from bassa_sdk._spec import EXTENSIONS, is_safe
 from bassa_sdk._transport import AsyncSender, Call, Core
 
 __all__ = ["AsyncBassa"]
@@ -122,17 +122,19 @@ class AsyncBassa(ClientBase):
     async def _attempts(self, call: Call[T], timeout: Timeout) -> T:
         request_timeout = self._timeout(timeout)
         operation = call.operation
-        extension = operation in EXTENSIONS
+        facts = OPERATIONS[operation]
 
         async def attempt() -> T:
             sender = AsyncSender(self._core, request_timeout)
-            with translating(sender, operation=operation, extension=extension):
+            with translating(sender, operation=operation, extension=facts.extension):
                 response = await call.endpoint.asyncio_detailed(
                     client=sender.generated(), **call.kwargs
                 )
                 return finish(call, response, sender)
 
-        return await self._retrier.acall(attempt, name=operation, safe=is_safe(operation))
+        return await self._retrier.acall(
+            attempt, name=operation, safe=OPERATIONS[operation].safe_to_retry
+        )
 
     async def _transfer(
         self, operation: str, url: str, params: dict[str, str], transfer: Transfer, timeout: Timeout
@@ -155,7 +157,9 @@ class AsyncBassa(ClientBase):
                 transfer.finish()
 
         async def run() -> None:
-            await self._retrier.acall(attempt, name=operation, safe=is_safe(operation))
+            await self._retrier.acall(
+                attempt, name=operation, safe=OPERATIONS[operation].safe_to_retry
+            )
 
         try:
             await self._relogging(run, operation)

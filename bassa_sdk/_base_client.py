@@ -14,6 +14,7 @@ from typing import Any, Self, TypeVar
 
 import httpx
 
+from bassa_api_client.spec_facts import OPERATIONS
 from bassa_api_client.types import Response
 from bassa_sdk._config import (
     DEFAULT_CONNECTION_LIMITS,
@@ -29,7 +30,6 @@ from bassa_sdk._errors import status_error
 from bassa_sdk._ratelimit import TokenBucket
 from bassa_sdk._retry import Retrier, RetryPolicy
 from bassa_sdk._session import SessionState
-from bassa_sdk._spec import EXTENSIONS
 from bassa_sdk._transport import AsyncSender, Call, SyncSender
 
 __all__ = ["ClientBase", "DefaultAsyncHttpxClient", "DefaultHttpxClient", "Timeout", "finish"]
@@ -191,5 +191,5 @@ def finish(call: Call[T], response: Response[Any], sender: SyncSender | AsyncSen
     raw = sender.last_response
     if raw is not None and raw.status_code >= 400:
         operation = call.operation
-        raise status_error(raw, operation=operation, extension=operation in EXTENSIONS)
+        raise status_error(raw, operation=operation, extension=OPERATIONS[operation].extension)
     return call.result(response)

@@ -16,6 +16,7 @@ from typing import Any, Self, TypeVar
 
 import httpx
 
+from bassa_api_client.spec_facts import OPERATIONS
 from bassa_sdk._base_client import ClientBase, DefaultHttpxClient, Timeout, finish
 from bassa_sdk._config import (
     DEFAULT_MAX_ATTEMPTS,
@@ -34,7 +35,6 @@ from bassa_sdk._resources.queue import Queue
 from bassa_sdk._resources.session import Session
 from bassa_sdk._resources.users import Users
 from bassa_sdk._session import TokenAuth
-from bassa_sdk._spec import EXTENSIONS, is_safe
 from bassa_sdk._transport import Call, Core, SyncSender
 
 __all__ = ["Bassa"]
@@ -129,15 +129,15 @@ class Bassa(ClientBase):
     def _attempts(self, call: Call[T], timeout: Timeout) -> T:
         request_timeout = self._timeout(timeout)
         operation = call.operation
-        extension = operation in EXTENSIONS
+        facts = OPERATIONS[operation]
 
         def attempt() -> T:
             sender = SyncSender(self._core, request_timeout)
-            with translating(sender, operation=operation, extension=extension):
+            with translating(sender, operation=operation, extension=facts.extension):
                 response = call.endpoint.sync_detailed(client=sender.generated(), **call.kwargs)
                 return finish(call, response, sender)
 
-        return self._retrier.call(attempt, name=operation, safe=is_safe(operation))
+        return self._retrier.call(attempt, name=operation, safe=OPERATIONS[operation].safe_to_retry)
 
     def _transfer(
         self, operation: str, url: str, params: dict[str, str], transfer: Transfer, timeout: Timeout
@@ -161,7 +161,7 @@ class Bassa(ClientBase):
                 transfer.finish()
 
         def run() -> None:
-            self._retrier.call(attempt, name=operation, safe=is_safe(operation))
+            self._retrier.call(attempt, name=operation, safe=OPERATIONS[operation].safe_to_retry)
 
         try:
             self._relogging(run, operation)

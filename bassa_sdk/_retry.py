@@ -7,7 +7,7 @@ repeat, so a table-driven test covers it:
   every call: the request never reached the server;
 * a read timeout, a connection broken mid-exchange, 408, 429 and 5xx are retried only when the call
   is safe to repeat: GET, HEAD, PUT, DELETE, or an operation the spec marks
-  `x-bassa-safe-to-retry: true` (the set in `_spec.py`);
+  `x-bassa-safe-to-retry: true` (`safe_to_retry` in the generated `spec_facts`);
 * anything else (4xx, malformed responses) is final.
 
 A status error after an attempt that may have reached the server (its answer lost to a broken
@@ -36,12 +36,11 @@ from bassa_sdk._errors import APIConnectionError, APIStatusError, APITimeoutErro
 if TYPE_CHECKING:
     from stamina._core import _RetryContextIterator
 
-__all__ = ["SAFE_METHODS", "Retrier", "RetryPolicy", "may_have_reached_server", "should_retry"]
+__all__ = ["Retrier", "RetryPolicy", "may_have_reached_server", "should_retry"]
 
 log = logging.getLogger("bassa")
 T = TypeVar("T")
 
-SAFE_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE"})
 RETRYABLE_STATUSES = frozenset({408, 429})
 # the request provably never reached the server, so even a POST can be sent again
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)

@@ -13,9 +13,12 @@ from collections.abc import Generator
 
 import httpx
 
+from bassa_api_client.spec_facts import SECURITY_SCHEMES
+
 __all__ = ["SessionState", "TokenAuth"]
 
-TOKEN_HEADER = "token"  # noqa: S105 (a header name, not a secret)
+#: The header that carries the session token, both ways.
+TOKEN_HEADER = SECURITY_SCHEMES["tokenAuth"].name
 
 
 class SessionState:

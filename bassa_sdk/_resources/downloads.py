@@ -25,35 +25,30 @@ from bassa_api_client.models import (
     RatingResult,
     Status,
 )
+from bassa_api_client.spec_facts import DownloadStatus
 from bassa_sdk._config import DEFAULT_POLL_INTERVAL, DEFAULT_WAIT_TIMEOUT
 from bassa_sdk._errors import DownloadFailedError, NotFoundError, WaitTimeoutError
-from bassa_sdk._resources._base import (
-    deleted_earlier,
-    expect,
-    expect_list,
-    non_empty,
-    positive_id,
-    returns_none,
-)
+from bassa_sdk._resources._base import deleted_earlier, expect, expect_list, returns_none
 from bassa_sdk._transport import Call
+from bassa_sdk._validate import integer, non_empty
 
 if TYPE_CHECKING:
     from bassa_sdk._async_client import AsyncBassa
     from bassa_sdk._base_client import Timeout
     from bassa_sdk._client import Bassa
 
-__all__ = ["COMPLETED", "DELETED", "FAILED", "QUEUED", "STARTED", "AsyncDownloads", "Downloads"]
+__all__ = ["AsyncDownloads", "Downloads"]
 
-# the spec's download statuses (new values may appear; they count as "still running")
-QUEUED, STARTED, DELETED, COMPLETED, FAILED = 0, 1, 2, 3, 4
 #: Called with each status seen while waiting.
 WaitCallback = Callable[[DownloadProgress], None]
 
 
 def _page(page: int) -> int:
-    if isinstance(page, bool) or not isinstance(page, int) or not 1 <= page <= 1_000_000:
-        raise ValueError(f"page must be an int from 1 (the first page): {page!r}")
-    return page
+    return integer(page, "list_own_downloads.page", "page")
+
+
+def _download_id(download_id: int) -> int:
+    return integer(download_id, "get_download_status.id", "download_id")
 
 
 def _wait_limits(timeout: float, poll_interval: float) -> None:
@@ -62,13 +57,14 @@ def _wait_limits(timeout: float, poll_interval: float) -> None:
 
 
 def _finished(progress: DownloadProgress) -> bool:
-    """True when the download completed; raises when it failed or its file was removed."""
-    if progress.status == COMPLETED:
+    """True when the download completed; raises when it failed or its file was removed (a status
+    the spec does not document yet counts as still running)."""
+    if progress.status == DownloadStatus.COMPLETED:
         return True
-    if progress.status == FAILED:
+    if progress.status == DownloadStatus.ERROR:
         reason = progress.error if isinstance(progress.error, str) else None
         raise DownloadFailedError(f"download {progress.id}", reason)
-    if progress.status == DELETED:
+    if progress.status == DownloadStatus.DELETED:
         raise DownloadFailedError(f"download {progress.id}", "its file was removed from the server")
     return False
 
@@ -85,16 +81,15 @@ class _Calls:
         return Call(list_completed_downloads, {"page": _page(page)}, expect_list(Download))
 
     def _delete(self, download_id: int) -> Call[None]:
-        return Call(delete_download, {"id": positive_id(download_id)}, returns_none(Status))
+        return Call(delete_download, {"id": _download_id(download_id)}, returns_none(Status))
 
     def _rate(self, download_id: int, rate: int) -> Call[RatingResult]:
-        if isinstance(rate, bool) or not isinstance(rate, int) or not 0 <= rate <= 5:
-            raise ValueError(f"rate must be an int from 0 to 5: {rate!r}")
-        kwargs = {"id": positive_id(download_id), "body": Rating(rate=rate)}
+        rating = Rating(rate=integer(rate, "Rating.rate", "rate"))
+        kwargs = {"id": _download_id(download_id), "body": rating}
         return Call(rate_download, kwargs, expect(RatingResult))
 
     def _status(self, download_id: int) -> Call[DownloadProgress]:
-        kwargs = {"id": positive_id(download_id)}
+        kwargs = {"id": _download_id(download_id)}
         return Call(get_download_status, kwargs, expect(DownloadProgress))
 
 

@@ -4,19 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import os
-import re
 import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, BinaryIO
 
 from bassa_api_client.api.files import compress, create_share_link, get_compression_progress
 from bassa_api_client.models import CompressionJob, CompressRequest, ShareLink, ShareRequest
+from bassa_api_client.spec_facts import OPERATIONS, CompressionJobStatus
 from bassa_api_client.types import UNSET
 from bassa_sdk._config import DEFAULT_CHUNK_SIZE, DEFAULT_POLL_INTERVAL, DEFAULT_WAIT_TIMEOUT
 from bassa_sdk._errors import DownloadFailedError, WaitTimeoutError
 from bassa_sdk._files import FetchedFile, ProgressCallback, Transfer
-from bassa_sdk._resources._base import expect, positive_id
+from bassa_sdk._resources._base import expect
 from bassa_sdk._transport import Call
+from bassa_sdk._validate import distinct_items, integer, matching
 
 if TYPE_CHECKING:
     from bassa_sdk._async_client import AsyncBassa
@@ -26,14 +27,16 @@ if TYPE_CHECKING:
 __all__ = ["AsyncFiles", "Files"]
 
 Destination = str | os.PathLike[str] | BinaryIO
-_GID = re.compile(r"[0-9a-f]{16}")
-_PROCESS_ID = re.compile(r"[0-9a-f]{1,64}")
+_FILE = OPERATIONS["fetch_download_file"]
+_ZIP = OPERATIONS["fetch_zip"]
 
 
 def _process_id(value: str) -> str:
-    if not isinstance(value, str) or not _PROCESS_ID.fullmatch(value):
-        raise ValueError(f"a zip job id is 1 to 64 lowercase hex digits: {value!r}")
-    return value
+    return matching(value, "ProcessId", "a zip job id")
+
+
+def _file_path(download_id: int) -> str:
+    return _FILE.path.format(id=integer(download_id, f"{_FILE.operation_id}.id", "download_id"))
 
 
 def _chunk_size(value: int) -> int:
@@ -44,22 +47,17 @@ def _chunk_size(value: int) -> int:
 
 def _zip_ready(job: CompressionJob) -> bool:
     """True when the zip can be fetched; raises when the job failed."""
-    if job.status == "error":
+    if job.status == CompressionJobStatus.ERROR:
         reason = job.error if isinstance(job.error, str) else None
         raise DownloadFailedError(f"zip job {job.process_id}", reason)
-    return job.progress == 1 or job.status == "done"
+    return job.progress == 1 or job.status == CompressionJobStatus.DONE
 
 
 class _Calls:
     def _zip(self, gids: Sequence[str]) -> Call[CompressionJob]:
         if isinstance(gids, str):
             raise TypeError("gids must be a list of GIDs, not one string")
-        gids = list(gids)
-        if not 1 <= len(gids) <= 100 or len(set(gids)) != len(gids):
-            raise ValueError("a zip takes 1 to 100 distinct GIDs")
-        for gid in gids:
-            if not isinstance(gid, str) or not _GID.fullmatch(gid):
-                raise ValueError(f"a GID is 16 lowercase hex digits: {gid!r}")
+        gids = distinct_items(gids, "CompressRequest.gid", "gids", "a GID")
         return Call(compress, {"body": CompressRequest(gid=gids)}, expect(CompressionJob))
 
     def _zip_status(self, process_id: str) -> Call[CompressionJob]:
@@ -67,8 +65,8 @@ class _Calls:
         return Call(get_compression_progress, kwargs, expect(CompressionJob))
 
     def _share(self, process_id: str, expires_in: int | None) -> Call[ShareLink]:
-        if expires_in is not None and not 60 <= expires_in <= 604800:
-            raise ValueError(f"expires_in must be 60 to 604800 seconds: {expires_in}")
+        if expires_in is not None:
+            integer(expires_in, "ShareRequest.expires_in", "expires_in")
         body = ShareRequest(
             gid=_process_id(process_id), expires_in=UNSET if expires_in is None else expires_in
         )
@@ -98,12 +96,10 @@ class Files(_Calls):
         timeout: Timeout = None,
     ) -> FetchedFile:
         """Stream a completed download's file to a path or binary file object."""
-        url = f"/api/download/{positive_id(download_id)}"
+        url = _file_path(download_id)
         size = _chunk_size(chunk_size)
-        transfer = Transfer(
-            dest, operation="fetch_download_file", progress=progress, chunk_size=size
-        )
-        return self._client._transfer("fetch_download_file", url, {}, transfer, timeout)
+        transfer = Transfer(dest, operation=_FILE.operation_id, progress=progress, chunk_size=size)
+        return self._client._transfer(_FILE.operation_id, url, {}, transfer, timeout)
 
     def zip(self, gids: Sequence[str], *, timeout: Timeout = None) -> CompressionJob:
         """Start zipping completed downloads (by GID); asking twice returns the same job."""
@@ -142,8 +138,8 @@ class Files(_Calls):
         """Stream a finished zip to a path or binary file object (`share`: a share-link token)."""
         params = self._zip_params(process_id, share)
         size = _chunk_size(chunk_size)
-        transfer = Transfer(dest, operation="fetch_zip", progress=progress, chunk_size=size)
-        return self._client._transfer("fetch_zip", "/api/file", params, transfer, timeout)
+        transfer = Transfer(dest, operation=_ZIP.operation_id, progress=progress, chunk_size=size)
+        return self._client._transfer(_ZIP.operation_id, _ZIP.path, params, transfer, timeout)
 
     def share(
         self, process_id: str, *, expires_in: int | None = None, timeout: Timeout = None
@@ -168,12 +164,10 @@ class AsyncFiles(_Calls):
         timeout: Timeout = None,
     ) -> FetchedFile:
         """Stream a completed download's file to a path or binary file object."""
-        url = f"/api/download/{positive_id(download_id)}"
+        url = _file_path(download_id)
         size = _chunk_size(chunk_size)
-        transfer = Transfer(
-            dest, operation="fetch_download_file", progress=progress, chunk_size=size
-        )
-        return await self._client._transfer("fetch_download_file", url, {}, transfer, timeout)
+        transfer = Transfer(dest, operation=_FILE.operation_id, progress=progress, chunk_size=size)
+        return await self._client._transfer(_FILE.operation_id, url, {}, transfer, timeout)
 
     async def zip(self, gids: Sequence[str], *, timeout: Timeout = None) -> CompressionJob:
         """Start zipping completed downloads (by GID); asking twice returns the same job."""
@@ -212,8 +206,8 @@ class AsyncFiles(_Calls):
         """Stream a finished zip to a path or binary file object (`share`: a share-link token)."""
         params = self._zip_params(process_id, share)
         size = _chunk_size(chunk_size)
-        transfer = Transfer(dest, operation="fetch_zip", progress=progress, chunk_size=size)
-        return await self._client._transfer("fetch_zip", "/api/file", params, transfer, timeout)
+        transfer = Transfer(dest, operation=_ZIP.operation_id, progress=progress, chunk_size=size)
+        return await self._client._transfer(_ZIP.operation_id, _ZIP.path, params, transfer, timeout)
 
     async def share(
         self, process_id: str, *, expires_in: int | None = None, timeout: Timeout = None

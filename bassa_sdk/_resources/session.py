@@ -8,9 +8,10 @@ from bassa_api_client.api.auth import login, sign_up
 from bassa_api_client.models import LoginForm, LoginResult, SignUpRequest, Status
 from bassa_api_client.types import Response
 from bassa_sdk._errors import ResponseValidationError
-from bassa_sdk._resources._base import expect, non_empty, returns_none
+from bassa_sdk._resources._base import expect, returns_none
 from bassa_sdk._session import TOKEN_HEADER
 from bassa_sdk._transport import Call
+from bassa_sdk._validate import non_empty
 
 if TYPE_CHECKING:
     from bassa_sdk._async_client import AsyncBassa

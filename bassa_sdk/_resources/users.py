@@ -28,8 +28,9 @@ from bassa_api_client.models import (
 )
 from bassa_api_client.types import UNSET
 from bassa_sdk._errors import NotFoundError
-from bassa_sdk._resources._base import deleted_earlier, expect_list, non_empty, returns_none
+from bassa_sdk._resources._base import deleted_earlier, expect_list, returns_none
 from bassa_sdk._transport import Call
+from bassa_sdk._validate import integer, non_empty
 
 if TYPE_CHECKING:
     from bassa_sdk._async_client import AsyncBassa
@@ -40,9 +41,7 @@ __all__ = ["AsyncUsers", "Users"]
 
 
 def _level(value: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 127:
-        raise ValueError(f"level must be an int from 0 (admin) to 127: {value!r}")
-    return value
+    return integer(value, "AuthLevel", "level")
 
 
 class _Calls:
