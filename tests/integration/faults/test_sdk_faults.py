@@ -32,6 +32,7 @@ from tests.integration.faults._support import (
     run_through_fault,
     unique_link,
 )
+from tests.waiting import wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -143,9 +144,7 @@ def test_a_slow_add_that_times_out_is_not_repeated(
     fault_proxy.plan(Rule(latency(0.6), method="POST", path="^/api/download$", times=None))
     with pytest.raises(APITimeoutError):
         faulty.downloads.add(link, timeout=httpx.Timeout(5.0, read=0.2))
-    deadline = time.monotonic() + 5
-    while not fault_proxy.exchanges and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_for(lambda: fault_proxy.exchanges, within=5, what="the proxy's exchange")
     assert fault_proxy.arrived == 1
     assert fault_proxy.forwarded("POST", "/api/download") == 1
     assert _records(direct, link) == 1
