@@ -256,6 +256,7 @@ async def test_async_delete_retried_after_a_lost_answer_is_done() -> None:
 
 def test_prometheus_counts_the_sdk_retries() -> None:
     """With prometheus-client installed, stamina's counter records retries per operation."""
+
     def retries_by_number() -> dict[str, float]:
         # the counter is process-wide: other tests' retries of this operation count there too
         counter = get_prometheus_counter()

@@ -1,9 +1,4 @@
-"""What every resource shares: reading a generated response, and checking arguments before I/O.
-
-Each resource module holds one `_Calls` class that validates arguments and builds `Call`s, and
-two thin subclasses, one for `Bassa` and one for `AsyncBassa`, that run them; so the sync and
-async clients cannot drift apart in what they send.
-"""
+"""Reading a generated response: the parsed body, checked against the model the call expects."""
 
 from __future__ import annotations
 
