@@ -173,7 +173,7 @@ class AsyncBassa(ClientBase):
         async def attempt() -> None:
             with calling(context), translating(context):
                 request = self._wire.build_request(
-                    "GET", url, params=params, headers=transfer.headers()
+                    operation.method, url, params=params, headers=transfer.headers()
                 )
                 try:
                     response = await self._wire.send(request, stream=True)

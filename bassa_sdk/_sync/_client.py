@@ -172,7 +172,7 @@ class Bassa(ClientBase):
         def attempt() -> None:
             with calling(context), translating(context):
                 request = self._wire.build_request(
-                    "GET", url, params=params, headers=transfer.headers()
+                    operation.method, url, params=params, headers=transfer.headers()
                 )
                 try:
                     response = self._wire.send(request, stream=True)
