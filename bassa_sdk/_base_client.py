@@ -27,7 +27,7 @@ from bassa_sdk._ratelimit import TokenBucket
 from bassa_sdk._retry import RetryPolicy
 from bassa_sdk._session import SessionState
 
-__all__ = ["ClientBase", "DefaultAsyncHttpxClient", "DefaultHttpxClient", "Timeout"]
+__all__ = ["ClientBase", "DefaultAsyncHttpxClient", "DefaultHttpxClient", "Timeout", "arguments"]
 
 Timeout = float | httpx.Timeout | None
 
@@ -66,55 +66,33 @@ class ClientBase:
     _state: SessionState
     _limiter: TokenBucket | None
 
-    def _configure(
-        self,
-        *,
-        base_url: str | None,
-        token: str | None,
-        timeout: float | httpx.Timeout,
-        max_attempts: int,
-        retry_deadline: float,
-        wait_initial: float,
-        wait_max: float,
-        max_retry_after: float,
-        rate_limit: RateLimit | None,
-        auto_relogin: bool,
-        server_key: str | None,
-        env: Mapping[str, str],
-        parent: ClientBase | None,
-    ) -> None:
+    def _configure(self, settings: Mapping[str, Any], *, parent: ClientBase | None) -> None:
+        """Options from the constructor's `settings` (every `ClientOptions` field, `token` and
+        `env`); a derived client shares its `parent`'s session and, for the same rate, bucket."""
+        env: Mapping[str, str] = settings["env"]
+        rate_limit = settings["rate_limit"]
         if rate_limit is not None and not isinstance(rate_limit, RateLimit):
             raise TypeError("rate_limit must be a bassa_sdk.RateLimit or None")
-        self._options = ClientOptions(
-            base_url=base_url_from(base_url, env),
-            timeout=finite_timeout(timeout),
-            max_attempts=max_attempts,
-            retry_deadline=retry_deadline,
-            wait_initial=wait_initial,
-            wait_max=wait_max,
-            max_retry_after=max_retry_after,
-            rate_limit=rate_limit,
-            auto_relogin=auto_relogin,
-            server_key=server_key,
-        )
+        options = {f.name: settings[f.name] for f in dataclasses.fields(ClientOptions)}
+        options["base_url"] = base_url_from(options["base_url"], env)
+        options["timeout"] = finite_timeout(options["timeout"])
+        self._options = ClientOptions(**options)
         self._policy = RetryPolicy(
-            max_attempts, retry_deadline, wait_initial, wait_max, max_retry_after
+            self._options.max_attempts,
+            self._options.retry_deadline,
+            self._options.wait_initial,
+            self._options.wait_max,
+            self._options.max_retry_after,
         )
         if parent is not None:
-            # a derived client shares the session, and the bucket when the rate did not change
             self._state = parent._state
             same_rate = rate_limit == parent._options.rate_limit
             self._limiter = parent._limiter if same_rate else _bucket(rate_limit)
         else:
+            token = settings["token"]
             self._state = SessionState(token if token is not None else env.get(ENV_TOKEN))
             self._limiter = _bucket(rate_limit)
             setup_logging(env)
-
-    def _settings(self, **changes: Any) -> dict[str, Any]:
-        options = self._options
-        current = {f.name: getattr(options, f.name) for f in dataclasses.fields(options)}
-        current.update({k: v for k, v in changes.items() if v is not _UNCHANGED})
-        return current
 
     def with_options(
         self,
@@ -131,19 +109,10 @@ class ClientBase:
         server_key: str | None = _UNCHANGED,
     ) -> Self:
         """A new client with some options changed, sharing this one's connections and session."""
-        settings = self._settings(
-            base_url=base_url,
-            timeout=timeout,
-            max_attempts=max_attempts,
-            retry_deadline=retry_deadline,
-            wait_initial=wait_initial,
-            wait_max=wait_max,
-            max_retry_after=max_retry_after,
-            rate_limit=rate_limit,
-            auto_relogin=auto_relogin,
-            server_key=server_key,
-        )
-        return self._derived(settings)
+        changes = {k: v for k, v in arguments(locals()).items() if v is not _UNCHANGED}
+        options = self._options
+        current = {f.name: getattr(options, f.name) for f in dataclasses.fields(options)}
+        return self._derived({**current, **changes})
 
     def _derived(self, settings: dict[str, Any]) -> Self:
         """A client of the same kind with `settings`, over this one's httpx client."""
@@ -171,6 +140,12 @@ class ClientBase:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self._options.base_url} {self._state!r}>"
+
+
+def arguments(names: Mapping[str, Any]) -> dict[str, Any]:
+    """A method's arguments from its `locals()` (taken first thing), without `self` and the
+    httpx client: each option is then written once, in the signature."""
+    return {k: v for k, v in names.items() if k not in {"self", "http_client"}}
 
 
 def _bucket(rate_limit: RateLimit | None) -> TokenBucket | None:

@@ -12,6 +12,7 @@ Usage: python scripts/_spec_facts.py python SPEC OUTPUT
 
 from __future__ import annotations
 
+import inspect
 import sys
 import textwrap
 from dataclasses import dataclass, field, fields
@@ -37,7 +38,10 @@ LIMIT_KEYWORDS = {
 }
 
 
-@dataclass(frozen=True)
+# the data model of the facts, rendered as it is into the Python module (`render_python`)
+
+
+@dataclass(frozen=True, slots=True)
 class Operation:
     """One operation: where it lives and how clients and the server treat it."""
 
@@ -47,15 +51,17 @@ class Operation:
     tags: tuple[str, ...]
     #: an idempotent method, or marked `x-bassa-safe-to-retry` (the mark wins either way)
     safe_to_retry: bool
+    #: marked `x-bassa-extension`: a legacy server answers it with a plain 404
     extension: bool
+    #: marked `x-bassa-admin`: only admins may call it
     admin: bool
-    #: its `share` query parameter may carry a signed share token (`x-bassa-share-token`)
+    #: marked `x-bassa-share-token`: its `share` query parameter may carry a share token
     share_token: bool
     #: the security schemes that each admit a caller; empty when anyone may call
     security: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Limit:
     """The validation keywords of one value (a parameter, a schema or a body field)."""
 
@@ -69,8 +75,21 @@ class Limit:
     unique_items: bool = False
     items: Limit | None = None
 
-    def __bool__(self) -> bool:
-        return any(_given(getattr(self, f.name)) for f in fields(self))
+
+@dataclass(frozen=True, slots=True)
+class SecurityScheme:
+    """An API key scheme: the header or query parameter that carries the credential."""
+
+    scheme: str
+    name: str
+    location: str
+
+
+MODEL = (Operation, Limit, SecurityScheme)
+
+
+def _bounded(limit: Limit) -> bool:
+    return any(_given(getattr(limit, f.name)) for f in fields(limit))
 
 
 def _given(value: object) -> bool:
@@ -86,15 +105,6 @@ class ValueSet:
     kind: str  # "integer" or "string"
     values: tuple[tuple[str, int | str], ...]
     description: str
-
-
-@dataclass(frozen=True)
-class SecurityScheme:
-    """An API key scheme: the header or query parameter that carries the credential."""
-
-    scheme: str
-    name: str
-    location: str
 
 
 @dataclass(frozen=True)
@@ -130,7 +140,7 @@ class _Spec:
             return Limit()
         values = {LIMIT_KEYWORDS[k]: v for k, v in schema.items() if k in LIMIT_KEYWORDS}
         items = self.limit(schema["items"]) if "items" in schema else None
-        return Limit(**values, items=items or None)
+        return Limit(**values, items=items if items is not None and _bounded(items) else None)
 
 
 def _camel(*parts: str) -> str:
@@ -172,7 +182,7 @@ def load(path: Path) -> Facts:
                 parameter = spec.resolve(parameter)
                 if parameter["in"] == "header":
                     request_headers.add(parameter["name"].lower())
-                if bound := spec.limit(parameter.get("schema")):
+                if _bounded(bound := spec.limit(parameter.get("schema"))):
                     limits[f"{op['operationId']}.{parameter['name']}"] = bound
             for response in op.get("responses", {}).values():
                 for name in spec.resolve(response).get("headers", {}):
@@ -180,12 +190,12 @@ def load(path: Path) -> Facts:
 
     value_sets: list[ValueSet] = []
     for name, schema in components.get("schemas", {}).items():
-        if bound := spec.limit(schema):
+        if _bounded(bound := spec.limit(schema)):
             limits[name] = bound
         if "x-bassa-values" in schema:
             value_sets.append(_value_set(name, schema))
         for prop, sub in schema.get("properties", {}).items():
-            if bound := spec.limit(sub):
+            if _bounded(bound := spec.limit(sub)):
                 limits[f"{name}.{prop}"] = bound
             if "x-bassa-values" in sub:
                 value_sets.append(_value_set(_camel(name, prop), sub))
@@ -242,49 +252,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, slots=True)
-class Operation:
-    """One operation: where it lives and how clients and the server treat it."""
-
-    operation_id: str
-    method: str
-    path: str
-    tags: tuple[str, ...]
-    #: an idempotent method, or marked `x-bassa-safe-to-retry` (the mark wins either way)
-    safe_to_retry: bool
-    #: marked `x-bassa-extension`: a legacy server answers it with a plain 404
-    extension: bool
-    #: marked `x-bassa-admin`: only admins may call it
-    admin: bool
-    #: marked `x-bassa-share-token`: its `share` query parameter may carry a share token
-    share_token: bool
-    #: the security schemes that each admit a caller; empty when anyone may call
-    security: tuple[str, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class Limit:
-    """The validation keywords of one value (a parameter, a schema or a body field)."""
-
-    minimum: int | None = None
-    maximum: int | None = None
-    min_length: int | None = None
-    max_length: int | None = None
-    pattern: str | None = None
-    min_items: int | None = None
-    max_items: int | None = None
-    unique_items: bool = False
-    items: Limit | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class SecurityScheme:
-    """An API key scheme: the header or query parameter that carries the credential."""
-
-    scheme: str
-    name: str
-    location: str
-'''
+{model}'''
 
 
 def _py_limit(limit: Limit) -> str:
@@ -314,7 +282,11 @@ def render_python(facts: Facts) -> str:
     exports = "\n".join(
         f"    {name!r}," for name in sorted(names, key=lambda n: (not n.isupper(), n))
     )
-    out = [_PY_HEADER.format(title=facts.title, version=facts.version, exports=exports)]
+    model = "\n\n".join(inspect.getsource(cls) for cls in MODEL)
+    header = _PY_HEADER.format(
+        title=facts.title, version=facts.version, exports=exports, model=model
+    )
+    out = [header.rstrip("\n")]
     for value_set in facts.value_sets:
         base = "enum.IntEnum" if value_set.kind == "integer" else "enum.StrEnum"
         out.append(f"\n\nclass {value_set.name}({base}):")

@@ -29,7 +29,7 @@ from bassa_sdk._async._resources.session import AsyncSession
 from bassa_sdk._async._resources.users import AsyncUsers
 from bassa_sdk._async._retrying import AsyncRetrier
 from bassa_sdk._async._transport import AsyncResilientTransport
-from bassa_sdk._base_client import ClientBase, DefaultAsyncHttpxClient, Timeout
+from bassa_sdk._base_client import ClientBase, DefaultAsyncHttpxClient, Timeout, arguments
 from bassa_sdk._call import AsyncThunk, Call, CallContext, calling
 from bassa_sdk._config import (
     DEFAULT_MAX_ATTEMPTS,
@@ -89,30 +89,19 @@ class AsyncBassa(ClientBase):
         http_client: httpx.AsyncClient | None = None,
         env: Mapping[str, str] = os.environ,
     ) -> None:
+        settings = arguments(locals())  # the options are listed once, in the signature above
         if http_client is not None and not isinstance(http_client, httpx.AsyncClient):
             kind = httpx.AsyncClient.__name__
             raise TypeError(f"http_client must be an httpx.{kind} (one client kind per SDK client)")
-        self._setup(
-            http_client,
-            None,
-            base_url=base_url,
-            token=token,
-            timeout=timeout,
-            max_attempts=max_attempts,
-            retry_deadline=retry_deadline,
-            wait_initial=wait_initial,
-            wait_max=wait_max,
-            max_retry_after=max_retry_after,
-            rate_limit=rate_limit,
-            auto_relogin=auto_relogin,
-            server_key=server_key,
-            env=env,
-        )
+        self._setup(http_client, None, settings)
 
     def _setup(
-        self, http_client: httpx.AsyncClient | None, parent: ClientBase | None, **settings: Any
+        self,
+        http_client: httpx.AsyncClient | None,
+        parent: ClientBase | None,
+        settings: dict[str, Any],
     ) -> None:
-        self._configure(**settings, parent=parent)
+        self._configure(settings, parent=parent)
         self._owns_http = http_client is None
         self._http = http_client if http_client is not None else DefaultAsyncHttpxClient()
         self._transport = AsyncResilientTransport(
@@ -137,7 +126,7 @@ class AsyncBassa(ClientBase):
 
     def _derived(self, settings: dict[str, Any]) -> Self:
         clone = type(self).__new__(type(self))
-        clone._setup(self._http, self, **settings, token=None, env={})
+        clone._setup(self._http, self, {**settings, "token": None, "env": {}})
         clone._owns_http = False
         return clone
 

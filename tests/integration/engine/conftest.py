@@ -28,12 +28,3 @@ def running_engine(tmp_path: Path) -> EngineFactory:
             await harness.engine.stop()
 
     return start
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Every test in this folder runs a real engine (aria2c): mark it `integration`."""
-    here = Path(__file__).parent
-    for item in items:
-        if item.path.is_relative_to(here):
-            item.add_marker(pytest.mark.integration)
