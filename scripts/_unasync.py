@@ -38,7 +38,6 @@ REPLACEMENTS = {
     "set_async_httpx_client": "set_httpx_client",
     "aclose": "close",
     "aread": "read",
-    "aiter_raw": "iter_raw",
     "aiter_bytes": "iter_bytes",
     "aclosing": "closing",
     "acquire_async": "acquire",

@@ -1,12 +1,12 @@
 """`AsyncBassa`, and how one of its calls runs (`Bassa` is generated from this module).
 
-Each client owns one generated `AuthenticatedClient`, whose httpx client carries the base URL and
-the default timeout and sends through the client's `AsyncResilientTransport` (token, rate limit,
-retries, error mapping) over the caller's httpx client. A call sets its `CallContext` and awaits
-the generated `asyncio_detailed` function inside the parse boundary; the transport has already
+Each client owns one generated `AuthenticatedClient`, whose httpx client is the client's
+`AsyncResilientClient` (base URL, default timeout; token, rate limit, retries and error mapping
+around the caller's httpx client). A call sets its `CallContext` and awaits
+the generated `asyncio_detailed` function inside the parse boundary; the wire client has already
 raised any 4xx/5xx, so the generated code parses only successes, once. A token error triggers one
 re-login with the kept credentials when the client was built with `auto_relogin=True`. Files
-bypass the generated client's buffering: they stream through the same transport, and their own
+bypass the generated client's buffering: they stream through the same wire client, and their own
 loop resumes a broken body with `Range`.
 """
 
@@ -22,13 +22,13 @@ import httpx
 
 from bassa_api_client.client import AuthenticatedClient
 from bassa_api_client.spec_facts import Operation
+from bassa_sdk._async._http import AsyncResilientClient
 from bassa_sdk._async._resources.downloads import AsyncDownloads
 from bassa_sdk._async._resources.files import AsyncFiles
 from bassa_sdk._async._resources.queue import AsyncQueue
 from bassa_sdk._async._resources.session import AsyncSession
 from bassa_sdk._async._resources.users import AsyncUsers
 from bassa_sdk._async._retrying import AsyncRetrier
-from bassa_sdk._async._transport import AsyncResilientTransport
 from bassa_sdk._base_client import ClientBase, DefaultAsyncHttpxClient, Timeout, arguments
 from bassa_sdk._call import AsyncThunk, Call, CallContext, calling
 from bassa_sdk._config import (
@@ -104,20 +104,18 @@ class AsyncBassa(ClientBase):
         self._configure(settings, parent=parent)
         self._owns_http = http_client is None
         self._http = http_client if http_client is not None else DefaultAsyncHttpxClient()
-        self._transport = AsyncResilientTransport(
+        self._wire = AsyncResilientClient(
             self._http,
+            base_url=self._options.base_url,
+            timeout=self._options.timeout,
             session=self._state,
             limiter=self._limiter,
             retrier=AsyncRetrier(self._policy),
         )
-        base_url = self._options.base_url
-        self._wire = httpx.AsyncClient(
-            base_url=base_url, timeout=self._options.timeout, transport=self._transport
-        )
-        # the token is sent by the transport: the generated client would freeze it at first use
-        self._api = AuthenticatedClient(base_url=base_url, token="").set_async_httpx_client(
-            self._wire
-        )
+        # the token is sent by the wire client: the generated client would freeze it at first use
+        self._api = AuthenticatedClient(
+            base_url=self._options.base_url, token=""
+        ).set_async_httpx_client(self._wire)
         self.session = AsyncSession(self)
         self.users = AsyncUsers(self)
         self.downloads = AsyncDownloads(self)
@@ -182,7 +180,7 @@ class AsyncBassa(ClientBase):
             transfer.finish()
 
         async def run() -> None:
-            await self._transport.retrier.run(
+            await self._wire.retrier.run(
                 attempt, name=operation.operation_id, safe=operation.safe_to_retry
             )
 

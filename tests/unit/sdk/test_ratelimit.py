@@ -38,7 +38,7 @@ def _bucket(rate: float, burst: int, clock: FakeClock) -> TokenBucket:
 
 def install(client: Bassa | AsyncBassa) -> None:
     """Route the client's requests through the bucket it now holds (a fake-clock one)."""
-    client._transport.limiter = client._limiter
+    client._wire.limiter = client._limiter
 
 
 def test_burst_then_steady_rate() -> None:
