@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from bassa_sdk import DEFAULT_CONNECTION_LIMITS, DEFAULT_TIMEOUT, Bassa, DefaultHttpxClient
-from tests.unit.sdk.conftest import BASE_URL, make_client, reply
+from tests.unit.sdk.conftest import BASE_URL, Recorder, make_client, reply
 
 
 def test_url_comes_from_the_environment() -> None:
@@ -134,10 +134,11 @@ def test_bassa_log_turns_on_request_logging(capsys: pytest.CaptureFixture[str]) 
 
 def test_the_callers_client_settings_apply_to_every_request() -> None:
     """Headers, cookies and event hooks of a caller's httpx client reach each request."""
-    seen: list[httpx.Request] = []
     hooked: list[str] = []
+    recorder = Recorder(lambda request: reply(200, []))
+    seen = recorder.requests
     http = httpx.Client(
-        transport=httpx.MockTransport(lambda request: (seen.append(request), reply(200, []))[1]),
+        transport=httpx.MockTransport(recorder),
         headers={"x-gateway-key": "g1", "user-agent": "my-app/2"},
         cookies={"affinity": "node-3"},
         event_hooks={"request": [lambda request: hooked.append(request.url.path)]},
