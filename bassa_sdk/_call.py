@@ -22,12 +22,24 @@ import httpx
 from bassa_api_client.spec_facts import OPERATIONS, Operation
 from bassa_api_client.types import Response
 
-__all__ = ["AsyncThunk", "Call", "CallContext", "SyncThunk", "calling", "current_call"]
+__all__ = [
+    "AsyncRelogin",
+    "AsyncThunk",
+    "Call",
+    "CallContext",
+    "SyncRelogin",
+    "SyncThunk",
+    "calling",
+    "current_call",
+]
 
 T = TypeVar("T")
 #: A step to run for its result (generating the sync client renames `AsyncThunk` to `SyncThunk`).
 AsyncThunk: TypeAlias = Callable[[], Awaitable[T]]
 SyncThunk: TypeAlias = Callable[[], T]
+#: Signs in again after a token error of an operation; False when the client may not.
+AsyncRelogin: TypeAlias = Callable[[str], Awaitable[bool]]
+SyncRelogin: TypeAlias = Callable[[str], bool]
 
 
 @dataclass(frozen=True, slots=True)

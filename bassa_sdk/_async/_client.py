@@ -1,13 +1,12 @@
 """`AsyncBassa`, and how one of its calls runs (`Bassa` is generated from this module).
 
 Each client owns one generated `AuthenticatedClient`, whose httpx client is the client's
-`AsyncResilientClient` (base URL, default timeout; token, rate limit, retries and error mapping
-around the caller's httpx client). A call sets its `CallContext` and awaits
-the generated `asyncio_detailed` function inside the parse boundary; the wire client has already
-raised any 4xx/5xx, so the generated code parses only successes, once. A token error triggers one
-re-login with the kept credentials when the client was built with `auto_relogin=True`. Files
-bypass the generated client's buffering: they stream through the same wire client, and their own
-loop resumes a broken body with `Range`.
+`AsyncResilientClient` (base URL, default timeout; token, rate limit, retries, re-login and error
+mapping around the caller's httpx client). A call sets its `CallContext` and awaits the generated
+`asyncio_detailed` function inside the parse boundary; the resilient client has already raised
+any 4xx/5xx, so the generated code parses only successes, once. Files bypass the generated
+client's buffering: they stream through the same resilient client, and their own loop resumes a
+broken body with `Range`.
 """
 
 from __future__ import annotations
@@ -30,7 +29,7 @@ from bassa_sdk._async._resources.session import AsyncSession
 from bassa_sdk._async._resources.users import AsyncUsers
 from bassa_sdk._async._retrying import AsyncRetrier
 from bassa_sdk._base_client import ClientBase, DefaultAsyncHttpxClient, Timeout, arguments
-from bassa_sdk._call import AsyncThunk, Call, CallContext, calling
+from bassa_sdk._call import Call, CallContext, calling
 from bassa_sdk._config import (
     DEFAULT_MAX_ATTEMPTS,
     DEFAULT_RETRY_DEADLINE,
@@ -40,7 +39,7 @@ from bassa_sdk._config import (
     MAX_RETRY_AFTER,
     RateLimit,
 )
-from bassa_sdk._errors import APIStatusError, TokenError, translating
+from bassa_sdk._errors import APIStatusError, translating
 from bassa_sdk._files import FetchedFile, Transfer
 
 __all__ = ["AsyncBassa"]
@@ -111,6 +110,7 @@ class AsyncBassa(ClientBase):
             session=self._state,
             limiter=self._limiter,
             retrier=AsyncRetrier(self._policy),
+            relogin=self._relogin,
         )
         # the token is sent by the wire client: the generated client would freeze it at first use
         self._api = AuthenticatedClient(
@@ -128,20 +128,16 @@ class AsyncBassa(ClientBase):
         clone._owns_http = False
         return clone
 
+    async def _relogin(self, operation: str) -> bool:
+        """Sign in again with the kept credentials after a token error, when allowed."""
+        if not self._relogin_allowed(operation):
+            return False
+        credentials = self._state.credentials
+        assert credentials is not None
+        await self._execute(self.session._login(*credentials))
+        return True
+
     async def _execute(self, call: Call[T], timeout: Timeout = None) -> T:
-        operation = call.operation.operation_id
-        return await self._relogging(lambda: self._call(call, timeout), operation)
-
-    async def _relogging(self, run: AsyncThunk[T], operation: str) -> T:
-        try:
-            return await run()
-        except TokenError:
-            if not self._relogin_allowed(operation):
-                raise
-            await self.session._relogin()
-            return await run()
-
-    async def _call(self, call: Call[T], timeout: Timeout) -> T:
         context = CallContext(call.operation, self._timeout(timeout))
         with calling(context), translating(context):
             response = await call.endpoint.asyncio_detailed(client=self._api, **call.kwargs)
@@ -179,13 +175,10 @@ class AsyncBassa(ClientBase):
                 await response.aclose()
             transfer.finish()
 
-        async def run() -> None:
+        try:
             await self._wire.retrier.run(
                 attempt, name=operation.operation_id, safe=operation.safe_to_retry
             )
-
-        try:
-            await self._relogging(run, operation.operation_id)
         except BaseException:
             transfer.fail()
             raise

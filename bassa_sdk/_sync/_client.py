@@ -2,13 +2,12 @@
 """`AsyncBassa`, and how one of its calls runs (`Bassa` is generated from this module).
 
 Each client owns one generated `AuthenticatedClient`, whose httpx client is the client's
-`AsyncResilientClient` (base URL, default timeout; token, rate limit, retries and error mapping
-around the caller's httpx client). A call sets its `CallContext` and awaits
-the generated `asyncio_detailed` function inside the parse boundary; the wire client has already
-raised any 4xx/5xx, so the generated code parses only successes, once. A token error triggers one
-re-login with the kept credentials when the client was built with `auto_relogin=True`. Files
-bypass the generated client's buffering: they stream through the same wire client, and their own
-loop resumes a broken body with `Range`.
+`AsyncResilientClient` (base URL, default timeout; token, rate limit, retries, re-login and error
+mapping around the caller's httpx client). A call sets its `CallContext` and awaits the generated
+`asyncio_detailed` function inside the parse boundary; the resilient client has already raised
+any 4xx/5xx, so the generated code parses only successes, once. Files bypass the generated
+client's buffering: they stream through the same resilient client, and their own loop resumes a
+broken body with `Range`.
 """
 
 from __future__ import annotations
@@ -24,7 +23,7 @@ import httpx
 from bassa_api_client.client import AuthenticatedClient
 from bassa_api_client.spec_facts import Operation
 from bassa_sdk._base_client import ClientBase, DefaultHttpxClient, Timeout, arguments
-from bassa_sdk._call import Call, CallContext, SyncThunk, calling
+from bassa_sdk._call import Call, CallContext, calling
 from bassa_sdk._config import (
     DEFAULT_MAX_ATTEMPTS,
     DEFAULT_RETRY_DEADLINE,
@@ -34,7 +33,7 @@ from bassa_sdk._config import (
     MAX_RETRY_AFTER,
     RateLimit,
 )
-from bassa_sdk._errors import APIStatusError, TokenError, translating
+from bassa_sdk._errors import APIStatusError, translating
 from bassa_sdk._files import FetchedFile, Transfer
 from bassa_sdk._sync._http import SyncResilientClient
 from bassa_sdk._sync._resources.downloads import Downloads
@@ -112,6 +111,7 @@ class Bassa(ClientBase):
             session=self._state,
             limiter=self._limiter,
             retrier=SyncRetrier(self._policy),
+            relogin=self._relogin,
         )
         # the token is sent by the wire client: the generated client would freeze it at first use
         self._api = AuthenticatedClient(base_url=self._options.base_url, token="").set_httpx_client(
@@ -129,20 +129,16 @@ class Bassa(ClientBase):
         clone._owns_http = False
         return clone
 
+    def _relogin(self, operation: str) -> bool:
+        """Sign in again with the kept credentials after a token error, when allowed."""
+        if not self._relogin_allowed(operation):
+            return False
+        credentials = self._state.credentials
+        assert credentials is not None
+        self._execute(self.session._login(*credentials))
+        return True
+
     def _execute(self, call: Call[T], timeout: Timeout = None) -> T:
-        operation = call.operation.operation_id
-        return self._relogging(lambda: self._call(call, timeout), operation)
-
-    def _relogging(self, run: SyncThunk[T], operation: str) -> T:
-        try:
-            return run()
-        except TokenError:
-            if not self._relogin_allowed(operation):
-                raise
-            self.session._relogin()
-            return run()
-
-    def _call(self, call: Call[T], timeout: Timeout) -> T:
         context = CallContext(call.operation, self._timeout(timeout))
         with calling(context), translating(context):
             response = call.endpoint.sync_detailed(client=self._api, **call.kwargs)
@@ -180,13 +176,10 @@ class Bassa(ClientBase):
                 response.close()
             transfer.finish()
 
-        def run() -> None:
+        try:
             self._wire.retrier.run(
                 attempt, name=operation.operation_id, safe=operation.safe_to_retry
             )
-
-        try:
-            self._relogging(run, operation.operation_id)
         except BaseException:
             transfer.fail()
             raise

@@ -12,7 +12,9 @@ pool apply) and adds what the generated client cannot:
 * the call's finite timeout, whatever the caller's httpx client says;
 * a record of the raw response (for the error boundary), logged at debug level, path only;
 * httpx errors and 4xx/5xx answers turned into `BassaError`s, retried through the client's
-  retrier when the operation is safe to repeat.
+  retrier when the operation is safe to repeat;
+* after a token error, one re-login with the kept credentials (`auto_relogin=True`) and the
+  request once more.
 
 So the generated code sees only successful responses and parses each once. A body is read inside
 the attempt (a body cut short is retried like any broken exchange), except for a streamed
@@ -30,12 +32,19 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterator
+from functools import partial
 from typing import Any
 
 import httpx
 
-from bassa_sdk._call import CallContext, current_call
-from bassa_sdk._errors import is_failure, network_error, retry_after_seconds, status_error
+from bassa_sdk._call import CallContext, SyncRelogin, current_call
+from bassa_sdk._errors import (
+    TokenError,
+    is_failure,
+    network_error,
+    retry_after_seconds,
+    status_error,
+)
 from bassa_sdk._ratelimit import TokenBucket
 from bassa_sdk._session import TOKEN_HEADER, SessionState
 from bassa_sdk._sync._retrying import SyncRetrier
@@ -82,6 +91,7 @@ class SyncResilientClient(httpx.Client):
         session: SessionState,
         limiter: TokenBucket | None,
         retrier: SyncRetrier,
+        relogin: SyncRelogin,
     ) -> None:
         super().__init__(
             base_url=base_url,
@@ -96,6 +106,7 @@ class SyncResilientClient(httpx.Client):
         self.session = session
         self.limiter = limiter
         self.retrier = retrier
+        self.relogin = relogin
 
     def send(
         self,
@@ -110,11 +121,21 @@ class SyncResilientClient(httpx.Client):
         if call is None:
             raise RuntimeError("a Bassa request outside a call")
         request.extensions["timeout"] = call.timeout.as_dict()
-        operation = call.operation
+        try:
+            return self._attempts(request, call, stream=stream)
+        except TokenError:
+            if not self.relogin(call.operation.operation_id):
+                raise
+            return self._attempts(request, call, stream=stream)
+
+    def _attempts(
+        self, request: httpx.Request, call: CallContext, *, stream: bool
+    ) -> httpx.Response:
         if not call.retry:
             return self._attempt(request, call, stream=True)
+        operation = call.operation
         return self.retrier.run(
-            lambda: self._attempt(request, call, stream=stream),
+            partial(self._attempt, request, call, stream=stream),
             name=operation.operation_id,
             safe=operation.safe_to_retry,
         )

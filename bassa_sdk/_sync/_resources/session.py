@@ -56,12 +56,6 @@ class Session:
         """Forget the token (and any credentials kept for re-login); no request is sent."""
         self._client._state.clear()
 
-    def _relogin(self) -> None:
-        credentials = self._client._state.credentials
-        if credentials is None:
-            raise RuntimeError("re-login without kept credentials")
-        self._client._call(self._login(*credentials), None)
-
     def _login(self, user_name: str, password: str) -> Call[LoginResult]:
         non_empty(user_name, "user_name")
         non_empty(password, "password")
