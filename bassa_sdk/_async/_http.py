@@ -156,19 +156,19 @@ class AsyncResilientClient(httpx.AsyncClient):
         call.last_response = response
         self.session.renew(response.headers.get(TOKEN_HEADER))
         self._saw(response, started)
+        failed = is_failure(response.status_code)
+        if stream and not failed:
+            assert isinstance(response.stream, httpx.AsyncByteStream)
+            response.stream = _TranslatedStream(response.stream, operation)
+            return response
         try:
-            if is_failure(response.status_code) or not stream:
-                await response.aread()
+            await response.aread()  # inside the attempt: a body cut short may be retried
         except httpx.RequestError as exc:
             raise network_error(exc, operation) from exc
         finally:
-            if is_failure(response.status_code) or not stream:
-                await response.aclose()
-        if is_failure(response.status_code):
+            await response.aclose()
+        if failed:
             raise status_error(response, call.operation)
-        if stream:
-            assert isinstance(response.stream, httpx.AsyncByteStream)
-            response.stream = _TranslatedStream(response.stream, operation)
         return response
 
     def _saw(self, response: httpx.Response, started: float) -> None:

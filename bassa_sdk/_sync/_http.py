@@ -157,19 +157,19 @@ class SyncResilientClient(httpx.Client):
         call.last_response = response
         self.session.renew(response.headers.get(TOKEN_HEADER))
         self._saw(response, started)
+        failed = is_failure(response.status_code)
+        if stream and not failed:
+            assert isinstance(response.stream, httpx.SyncByteStream)
+            response.stream = _TranslatedStream(response.stream, operation)
+            return response
         try:
-            if is_failure(response.status_code) or not stream:
-                response.read()
+            response.read()  # inside the attempt: a body cut short may be retried
         except httpx.RequestError as exc:
             raise network_error(exc, operation) from exc
         finally:
-            if is_failure(response.status_code) or not stream:
-                response.close()
-        if is_failure(response.status_code):
+            response.close()
+        if failed:
             raise status_error(response, call.operation)
-        if stream:
-            assert isinstance(response.stream, httpx.SyncByteStream)
-            response.stream = _TranslatedStream(response.stream, operation)
         return response
 
     def _saw(self, response: httpx.Response, started: float) -> None:
