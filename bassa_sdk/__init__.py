@@ -5,6 +5,7 @@
     with Bassa() as bassa:                      # BASSA_URL names the server
         bassa.session.login("alice", "correct-horse-battery")
         created = bassa.downloads.add("https://example.org/report.pdf")
+        done = bassa.downloads.wait(created.id)   # done.status == DownloadStatus.COMPLETED
 
 Everything public is importable from here; modules starting with `_` are private.
 """
@@ -25,9 +26,14 @@ from bassa_api_client.models import (
     SignupRequest,
     UserSummary,
 )
-from bassa_sdk._async_client import AsyncBassa
+from bassa_api_client.spec_facts import DownloadStatus
+from bassa_sdk._async._client import AsyncBassa
+from bassa_sdk._async._resources.downloads import AsyncDownloads
+from bassa_sdk._async._resources.files import AsyncFiles
+from bassa_sdk._async._resources.queue import AsyncQueue
+from bassa_sdk._async._resources.session import AsyncSession
+from bassa_sdk._async._resources.users import AsyncUsers
 from bassa_sdk._base_client import DefaultAsyncHttpxClient, DefaultHttpxClient
-from bassa_sdk._client import Bassa
 from bassa_sdk._config import (
     DEFAULT_CHUNK_SIZE,
     DEFAULT_CONNECTION_LIMITS,
@@ -63,11 +69,12 @@ from bassa_sdk._errors import (
     WaitTimeoutError,
 )
 from bassa_sdk._files import FetchedFile, ProgressCallback
-from bassa_sdk._resources.downloads import AsyncDownloads, Downloads
-from bassa_sdk._resources.files import AsyncFiles, Files
-from bassa_sdk._resources.queue import AsyncQueue, Queue
-from bassa_sdk._resources.session import AsyncSession, Session
-from bassa_sdk._resources.users import AsyncUsers, Users
+from bassa_sdk._sync._client import Bassa
+from bassa_sdk._sync._resources.downloads import Downloads
+from bassa_sdk._sync._resources.files import Files
+from bassa_sdk._sync._resources.queue import Queue
+from bassa_sdk._sync._resources.session import Session
+from bassa_sdk._sync._resources.users import Users
 
 __all__ = [
     "DEFAULT_CHUNK_SIZE",
@@ -102,6 +109,7 @@ __all__ = [
     "DownloadCreated",
     "DownloadFailedError",
     "DownloadProgress",
+    "DownloadStatus",
     "Downloads",
     "FetchedFile",
     "Files",

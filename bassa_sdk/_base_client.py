@@ -1,20 +1,18 @@
-"""What `Bassa` and `AsyncBassa` share: configuration, session, retry policy, `with_options`.
+"""What `Bassa` and `AsyncBassa` share: configuration, session, rate limiter, `with_options`.
 
-The two clients differ only in their I/O verbs (`def` or `async def`), so everything else lives
-here once: building the immutable options from arguments and the environment, deriving clients
-with `with_options()`, and reading a finished call's response.
+Building the immutable options from arguments and the environment, and deriving clients with
+`with_options()`, does no I/O, so it lives here once; the I/O is in `_async/_client.py` (and its
+generated sync twin).
 """
 
 from __future__ import annotations
 
 import dataclasses
-from abc import ABC, abstractmethod
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar
+from typing import Any, Self
 
 import httpx
 
-from bassa_api_client.types import Response
 from bassa_sdk._config import (
     DEFAULT_CONNECTION_LIMITS,
     DEFAULT_TIMEOUT,
@@ -25,16 +23,12 @@ from bassa_sdk._config import (
     finite_timeout,
     setup_logging,
 )
-from bassa_sdk._errors import status_error
 from bassa_sdk._ratelimit import TokenBucket
-from bassa_sdk._retry import Retrier, RetryPolicy
+from bassa_sdk._retry import RetryPolicy
 from bassa_sdk._session import SessionState
-from bassa_sdk._spec import EXTENSIONS
-from bassa_sdk._transport import AsyncSender, Call, SyncSender
 
-__all__ = ["ClientBase", "DefaultAsyncHttpxClient", "DefaultHttpxClient", "Timeout", "finish"]
+__all__ = ["ClientBase", "DefaultAsyncHttpxClient", "DefaultHttpxClient", "Timeout", "arguments"]
 
-T = TypeVar("T")
 Timeout = float | httpx.Timeout | None
 
 
@@ -64,63 +58,41 @@ class _Unchanged:
 _UNCHANGED: Any = _Unchanged()
 
 
-class ClientBase(ABC):
-    """Configuration, session and retry state common to both clients."""
+class ClientBase:
+    """Configuration, session and rate limiter common to both clients."""
 
     _options: ClientOptions
+    _policy: RetryPolicy
     _state: SessionState
     _limiter: TokenBucket | None
-    _retrier: Retrier
-    _owns_http: bool
 
-    def _configure(
-        self,
-        *,
-        base_url: str | None,
-        token: str | None,
-        timeout: float | httpx.Timeout,
-        max_attempts: int,
-        retry_deadline: float,
-        wait_initial: float,
-        wait_max: float,
-        max_retry_after: float,
-        rate_limit: RateLimit | None,
-        auto_relogin: bool,
-        server_key: str | None,
-        env: Mapping[str, str],
-    ) -> None:
+    def _configure(self, settings: Mapping[str, Any], *, parent: ClientBase | None) -> None:
+        """Options from the constructor's `settings` (every `ClientOptions` field, `token` and
+        `env`); a derived client shares its `parent`'s session and, for the same rate, bucket."""
+        env: Mapping[str, str] = settings["env"]
+        rate_limit = settings["rate_limit"]
         if rate_limit is not None and not isinstance(rate_limit, RateLimit):
             raise TypeError("rate_limit must be a bassa_sdk.RateLimit or None")
-        self._options = ClientOptions(
-            base_url=base_url_from(base_url, env),
-            timeout=finite_timeout(timeout),
-            max_attempts=max_attempts,
-            retry_deadline=retry_deadline,
-            wait_initial=wait_initial,
-            wait_max=wait_max,
-            max_retry_after=max_retry_after,
-            rate_limit=rate_limit,
-            auto_relogin=auto_relogin,
-            server_key=server_key,
+        options = {f.name: settings[f.name] for f in dataclasses.fields(ClientOptions)}
+        options["base_url"] = base_url_from(options["base_url"], env)
+        options["timeout"] = finite_timeout(options["timeout"])
+        self._options = ClientOptions(**options)
+        self._policy = RetryPolicy(
+            self._options.max_attempts,
+            self._options.retry_deadline,
+            self._options.wait_initial,
+            self._options.wait_max,
+            self._options.max_retry_after,
         )
-        self._retrier = Retrier(
-            RetryPolicy(max_attempts, retry_deadline, wait_initial, wait_max, max_retry_after)
-        )
-        self._limiter = TokenBucket(rate_limit) if rate_limit is not None else None
-        self._state = SessionState(token if token is not None else env.get(ENV_TOKEN))
-        setup_logging(env)
-
-    def _derive(self, parent: ClientBase, rate_limit: RateLimit | None) -> None:
-        """Share the parent's session (and its limiter when the rate did not change)."""
-        self._state = parent._state
-        if rate_limit == parent._options.rate_limit:
-            self._limiter = parent._limiter
-
-    def _changes(self, **changes: Any) -> dict[str, Any]:
-        options = self._options
-        current = {f.name: getattr(options, f.name) for f in dataclasses.fields(options)}
-        current.update({k: v for k, v in changes.items() if v is not _UNCHANGED})
-        return current
+        if parent is not None:
+            self._state = parent._state
+            same_rate = rate_limit == parent._options.rate_limit
+            self._limiter = parent._limiter if same_rate else _bucket(rate_limit)
+        else:
+            token = settings["token"]
+            self._state = SessionState(token if token is not None else env.get(ENV_TOKEN))
+            self._limiter = _bucket(rate_limit)
+            setup_logging(env)
 
     def with_options(
         self,
@@ -137,31 +109,14 @@ class ClientBase(ABC):
         server_key: str | None = _UNCHANGED,
     ) -> Self:
         """A new client with some options changed, sharing this one's connections and session."""
-        settings = self._changes(
-            base_url=base_url,
-            timeout=timeout,
-            max_attempts=max_attempts,
-            retry_deadline=retry_deadline,
-            wait_initial=wait_initial,
-            wait_max=wait_max,
-            max_retry_after=max_retry_after,
-            rate_limit=rate_limit,
-            auto_relogin=auto_relogin,
-            server_key=server_key,
-        )
-        clone = self._copy(settings)
-        clone._derive(self, settings["rate_limit"])
-        clone._owns_http = False
-        clone._attach()
-        return clone
+        changes = {k: v for k, v in arguments(locals()).items() if v is not _UNCHANGED}
+        options = self._options
+        current = {f.name: getattr(options, f.name) for f in dataclasses.fields(options)}
+        return self._derived({**current, **changes})
 
-    @abstractmethod
-    def _copy(self, settings: dict[str, Any]) -> Self:
+    def _derived(self, settings: dict[str, Any]) -> Self:
         """A client of the same kind with `settings`, over this one's httpx client."""
-
-    @abstractmethod
-    def _attach(self) -> None:
-        """Build the request core and the resources from the current state."""
+        raise NotImplementedError  # pragma: no cover
 
     def _relogin_allowed(self, operation: str) -> bool:
         return (
@@ -187,9 +142,11 @@ class ClientBase(ABC):
         return f"<{type(self).__name__} {self._options.base_url} {self._state!r}>"
 
 
-def finish(call: Call[T], response: Response[Any], sender: SyncSender | AsyncSender) -> T:
-    raw = sender.last_response
-    if raw is not None and raw.status_code >= 400:
-        operation = call.operation
-        raise status_error(raw, operation=operation, extension=operation in EXTENSIONS)
-    return call.result(response)
+def arguments(names: Mapping[str, Any]) -> dict[str, Any]:
+    """A method's arguments from its `locals()` (taken first thing), without `self` and the
+    httpx client: each option is then written once, in the signature."""
+    return {k: v for k, v in names.items() if k not in {"self", "http_client"}}
+
+
+def _bucket(rate_limit: RateLimit | None) -> TokenBucket | None:
+    return TokenBucket(rate_limit) if rate_limit is not None else None

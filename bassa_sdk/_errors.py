@@ -22,9 +22,11 @@ an empty link, a non-finite timeout) are `ValueError`/`TypeError` raised before 
     ├── DownloadFailedError             a waited-for download or zip job failed
     └── WaitTimeoutError                a wait ran out of time (also a builtin TimeoutError)
 
-`translating()` is the boundary: every generated `*_detailed` call and every raw stream runs inside
-it, and it turns httpx errors, undecodable or incomplete bodies, unknown status codes and the
-generated client's own `UnexpectedStatus` into the tree above with `raise ... from exc`.
+Lower-level failures are translated in two places, each around the SDK's own code only: the
+transport under the generated client turns httpx errors and 4xx/5xx answers into this tree
+(`network_error`, `status_error`), and `translating()` around the generated parse of a success
+turns an undecodable or incomplete body into `ResponseValidationError`, always `raise ... from exc`.
+Exceptions raised by the caller's own callbacks (a progress callback) pass through unchanged.
 """
 
 from __future__ import annotations
@@ -35,11 +37,16 @@ import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from http import HTTPStatus
-from typing import Protocol
+from typing import TYPE_CHECKING
 
 import httpx
 
 from bassa_api_client.errors import UnexpectedStatus
+from bassa_api_client.models import Error
+
+if TYPE_CHECKING:
+    from bassa_api_client.spec_facts import Operation
+    from bassa_sdk._call import CallContext
 
 __all__ = [
     "APIConnectionError",
@@ -209,25 +216,39 @@ def response_body(response: httpx.Response) -> object:
             return None
 
 
-def status_error(
-    response: httpx.Response, *, operation: str, extension: bool = False
-) -> APIStatusError:
-    """The exception for a 4xx/5xx `response` to `operation` (an operationId of the spec)."""
+def is_failure(status: int) -> bool:
+    """Whether a status means the request failed: 4xx, 5xx, or a code HTTP does not define."""
+    return status >= 400 or status not in HTTPStatus._value2member_map_
+
+
+def _error_model(body: object) -> Error | None:
+    """The spec's `Error` for a body that has its shape (a JSON object with an `error` string)."""
+    if isinstance(body, dict) and isinstance(body.get("error"), str):
+        return Error.from_dict(body)
+    return None
+
+
+def status_error(response: httpx.Response, operation: Operation) -> APIStatusError:
+    """The exception for a failed (read) `response` to `operation`."""
     status = response.status_code
     body = response_body(response)
-    detail = body.get("error") if isinstance(body, dict) else None
+    error = _error_model(body)
+    detail = error.error if error is not None else None
     cls: type[APIStatusError] = _BY_STATUS.get(
         status, ServerError if status >= 500 else APIStatusError
     )
     if status == 403 and detail == "token error":
         cls = TokenError
-    elif status == 403 and operation == "login":
+    elif status == 403 and operation.operation_id == "login":
         cls = AuthenticationError
-    elif status == 400 and isinstance(body, dict) and body.get("quota") == "exceeded":
+    elif status == 400 and error is not None and error.quota == "exceeded":
         cls = QuotaExceededError
-    elif status == 404 and extension and not isinstance(detail, str):
+    elif status == 404 and operation.extension and error is None:
         cls = UnsupportedOperationError
-        detail = f"this server does not implement {operation} (a Bassa extension); upgrade it"
+        detail = (
+            f"this server does not implement {operation.operation_id} (a Bassa extension); "
+            "upgrade it"
+        )
     try:
         reason = HTTPStatus(status).phrase
     except ValueError:
@@ -241,13 +262,6 @@ def status_error(
     )
 
 
-class Exchange(Protocol):
-    """What the boundary needs to know about the call in flight: its last raw response."""
-
-    @property
-    def last_response(self) -> httpx.Response | None: ...
-
-
 def _request_of(exc: httpx.RequestError) -> httpx.Request | None:
     try:
         return exc.request
@@ -255,35 +269,29 @@ def _request_of(exc: httpx.RequestError) -> httpx.Request | None:
         return None
 
 
+def network_error(exc: httpx.RequestError, operation: str) -> APIConnectionError:
+    """The exception for an httpx transport error during `operation`."""
+    cls = APITimeoutError if isinstance(exc, httpx.TimeoutException) else APIConnectionError
+    return cls(f"{type(exc).__name__} during {operation}: {exc}", request=_request_of(exc))
+
+
 @contextmanager
-def translating(exchange: Exchange, *, operation: str, extension: bool = False) -> Iterator[None]:
-    """Run a generated call or a raw stream, turning whatever escapes into a `BassaError`."""
+def translating(context: CallContext) -> Iterator[None]:
+    """Around the generated parse of a success (and httpx's reading of it): whatever escapes
+    becomes a `BassaError`. Status errors were raised by the transport before any parse."""
+    operation = context.operation.operation_id
     try:
         yield
     except BassaError:
         raise
-    except httpx.TimeoutException as exc:
-        raise APITimeoutError(
-            f"{type(exc).__name__} during {operation}: {exc}", request=_request_of(exc)
-        ) from exc
     except httpx.DecodingError as exc:
         raise ResponseValidationError(
-            f"undecodable response to {operation}: {exc}", response=exchange.last_response
+            f"undecodable response to {operation}: {exc}", response=context.last_response
         ) from exc
     except httpx.RequestError as exc:
-        raise APIConnectionError(
-            f"{type(exc).__name__} during {operation}: {exc}", request=_request_of(exc)
-        ) from exc
+        raise network_error(exc, operation) from exc
     except (UnexpectedStatus, json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
-        # the generated code parses before we can look at the status: a 5xx page of HTML, or a
-        # status outside HTTPStatus such as 520, must still come out as the status error it is
-        response = exchange.last_response
-        if response is not None and _is_failure(response.status_code):
-            raise status_error(response, operation=operation, extension=extension) from exc
         raise ResponseValidationError(
-            f"malformed response to {operation}: {type(exc).__name__}: {exc}", response=response
+            f"malformed response to {operation}: {type(exc).__name__}: {exc}",
+            response=context.last_response,
         ) from exc
-
-
-def _is_failure(status: int) -> bool:
-    return status >= 400 or status not in HTTPStatus._value2member_map_

@@ -1,12 +1,12 @@
 """Streaming a file or a zip to disk: chunked, resumable with `Range`, size-checked.
 
-The generated client reads `application/octet-stream` bodies whole into memory, so files go
-through the sender's raw `stream()` instead, still under the client's timeouts, retries, rate
-limiter and error mapping. `Transfer` is the state of one transfer across attempts: how many bytes
-are safely written, so a retry after a broken connection asks only for the rest
-(`Range: bytes=N-`) and checks that the server's `Content-Range` starts where we stopped. A server
-that ignores the range (200) rewinds the destination. At the end the byte count must equal the
-announced size.
+The generated client reads `application/octet-stream` bodies whole into memory, so files are
+streamed by the client itself, still through its transport (timeouts, rate limiter, error
+mapping). `Transfer` is the state of one transfer across attempts: how many bytes are safely
+written, so a retry after a broken connection asks only for the rest (`Range: bytes=N-`) and
+checks that the server's `Content-Range` starts where we stopped. A server that ignores the range
+(200) rewinds the destination. At the end the byte count must equal the announced size. The
+caller's progress callback is called from here; whatever it raises reaches the caller unchanged.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from typing import BinaryIO
 
 import httpx
 
-from bassa_sdk._errors import ResponseValidationError, status_error
+from bassa_sdk._errors import ResponseValidationError
 
 __all__ = ["FetchedFile", "ProgressCallback", "Transfer"]
 
@@ -141,24 +141,23 @@ class Transfer:
                 self.written = 0
             length = response.headers.get("content-length")
             self.total = int(length) if length and length.isdigit() else None
-        elif status == 416 and self._finished_already(response):
-            self.complete = True
         else:
-            response.read()
-            if status < 400:
-                raise ResponseValidationError(
-                    f"{self.operation}: unexpected status {status} for a file", response=response
-                )
-            raise status_error(response, operation=self.operation)
+            raise ResponseValidationError(
+                f"{self.operation}: unexpected status {status} for a file", response=response
+            )
         if self.filename is None:
             match = _FILENAME.search(response.headers.get("content-disposition", ""))
             self.filename = Path(match[1]).name if match else None
             self.content_type = response.headers.get("content-type")
 
-    def _finished_already(self, response: httpx.Response) -> bool:
-        # the connection broke after the last byte: the resumed range starts at the end
-        match = _UNSATISFIED_RANGE.fullmatch(response.headers.get("content-range", "").strip())
-        return bool(self.written and match and int(match[1]) == self.written)
+    def already_complete(self, refusal: httpx.Response) -> bool:
+        """Whether a refused resume (416) only says the file was whole already: the connection
+        broke after the last byte, so the resumed range starts at the end."""
+        if refusal.status_code != 416:
+            return False
+        match = _UNSATISFIED_RANGE.fullmatch(refusal.headers.get("content-range", "").strip())
+        self.complete = bool(self.written and match and int(match[1]) == self.written)
+        return self.complete
 
     def feed(self, data: bytes) -> None:
         """Take bytes from the network; write them out once a whole chunk is buffered."""

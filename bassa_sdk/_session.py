@@ -1,21 +1,21 @@
-"""Session state: the current token, renewed from every response, injected into every request.
+"""Session state: the current token, renewed from every response, sent with every request.
 
 The generated `AuthenticatedClient` writes its token into the httpx client's headers once, when it
-first builds it, so a renewed token would never be sent. Instead every request of the SDK carries
-`TokenAuth`, an httpx auth flow that reads the newest token at send time and stores the one the
-server sends back. The token and the password never appear in a repr or a log line.
+first builds it, so a renewed token would never be sent. Instead the client's transport reads the
+newest token here for every attempt and stores the one each response brings back. The token and
+the password never appear in a repr or a log line.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Generator
 
-import httpx
+from bassa_api_client.spec_facts import SECURITY_SCHEMES
 
-__all__ = ["SessionState", "TokenAuth"]
+__all__ = ["TOKEN_HEADER", "SessionState"]
 
-TOKEN_HEADER = "token"  # noqa: S105 (a header name, not a secret)
+#: The header that carries the session token, both ways.
+TOKEN_HEADER = SECURITY_SCHEMES["tokenAuth"].name
 
 
 class SessionState:
@@ -61,17 +61,3 @@ class SessionState:
             self._token = None
             self._credentials = None
             self.user_name = None
-
-
-class TokenAuth(httpx.Auth):
-    """Send the session's current token; keep the renewed one from the response."""
-
-    def __init__(self, session: SessionState) -> None:
-        self._session = session
-
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        token = self._session.token
-        if token and TOKEN_HEADER not in request.headers:
-            request.headers[TOKEN_HEADER] = token
-        response = yield request
-        self._session.renew(response.headers.get(TOKEN_HEADER))

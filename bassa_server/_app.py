@@ -26,6 +26,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from bassa_api_client.spec_facts import REQUEST_HEADERS, RESPONSE_HEADERS
 from bassa_server._auth import SessionTokens, ShareTokens, hash_password
 from bassa_server._config import Settings
 from bassa_server._db import migrate
@@ -98,8 +99,8 @@ def create_app(settings: Settings, *, clock: Callable[[], float] = time.time) ->
                 CORSMiddleware,
                 allow_origins=list(settings.cors_origins),
                 allow_methods=["GET", "POST", "PUT", "DELETE"],
-                allow_headers=["token", "key", "content-type", "range"],
-                expose_headers=["token", "content-disposition"],
+                allow_headers=[*REQUEST_HEADERS, "content-type"],
+                expose_headers=list(RESPONSE_HEADERS),
             )
         )
 

@@ -66,10 +66,3 @@ class PreparedRead:
             return [tuple(row) for row in cursor.fetchall()]
         finally:
             cursor.close()
-
-    def first(
-        self, dbapi_connection: Any, dialect: Dialect, **values: Any
-    ) -> tuple[Any, ...] | None:
-        """The first row for `values`, or None."""
-        rows = self.all(dbapi_connection, dialect, **values)
-        return rows[0] if rows else None

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from sqlalchemy import bindparam, select
 from starlette.responses import Response
 
+from bassa_api_client.spec_facts import OPERATIONS, SECURITY_SCHEMES, SHARE_TOKEN_OPERATIONS
 from bassa_server._auth import SessionClaim, same_secret
 from bassa_server._db.models import User
 from bassa_server._openapi import ApiError, Call, Credential
@@ -32,10 +33,7 @@ TOKEN_ERROR = "token error"  # noqa: S105 - a message, not a secret
 NOT_AUTHORIZED = "not authorized"
 ADMIN_LEVEL = 0
 
-# the spec marks the operations only admins may call
-ADMIN_MARK = "x-bassa-admin"
-# operations whose `share` parameter may carry a share token (not only a session token)
-SHARE_TOKEN_OPERATIONS = frozenset({"fetch_zip"})
+TOKEN_HEADER = SECURITY_SCHEMES["tokenAuth"].name
 
 
 @dataclass(frozen=True)
@@ -95,7 +93,7 @@ class Security:
         user = await self._active_user(session)
         if user is None:
             raise ApiError(403, TOKEN_ERROR)
-        if credential.operation.definition.get(ADMIN_MARK) is True and not user.is_admin:
+        if OPERATIONS[operation_id].admin and not user.is_admin:
             raise ApiError(403, NOT_AUTHORIZED)
         return user
 
@@ -118,8 +116,8 @@ class Security:
     def finish(self, call: Call, response: Response) -> Response:
         """Renew the session of a caller whose token was valid, on every response."""
         if isinstance(call.principal, SessionUser):
-            response.headers["token"] = self.services.tokens.mint(call.principal.session)
-            response.headers["access-control-expose-headers"] = "token"
+            response.headers[TOKEN_HEADER] = self.services.tokens.mint(call.principal.session)
+            response.headers["access-control-expose-headers"] = TOKEN_HEADER
         return response
 
 

@@ -12,12 +12,13 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+
+from tests.waiting import wait_for
 
 READY_TIMEOUT_SECONDS = 60.0
 STOP_TIMEOUT_SECONDS = 15.0
@@ -81,18 +82,20 @@ class LiveServer:
             self.process = subprocess.Popen(
                 command, env=self.env(), stdout=log, stderr=subprocess.STDOUT
             )
-        deadline = time.monotonic() + READY_TIMEOUT_SECONDS
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                self._fail(f"exited with status {self.process.returncode}")
-            try:
-                if httpx.get(f"{self.url}/api/ready", timeout=2.0).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            time.sleep(0.05)
-        self.stop()
-        self._fail(f"was not ready within {READY_TIMEOUT_SECONDS:.0f} s")
+        try:
+            wait_for(self._ready, within=READY_TIMEOUT_SECONDS, what="the server ready")
+        except AssertionError:
+            self.stop()
+            self._fail(f"was not ready within {READY_TIMEOUT_SECONDS:.0f} s")
+
+    def _ready(self) -> bool:
+        assert self.process is not None
+        if self.process.poll() is not None:
+            self._fail(f"exited with status {self.process.returncode}")
+        try:
+            return httpx.get(f"{self.url}/api/ready", timeout=2.0).status_code == 200
+        except httpx.TransportError:
+            return False
 
     def stop(self) -> int | None:
         """Ask the process to stop (SIGTERM), killing it if it does not within a bound.

@@ -19,10 +19,11 @@ from rich.progress import (
 )
 from rich.table import Table
 
-__all__ = ["STATUS_NAMES", "console", "emit", "emit_one", "transfer_bar"]
+from bassa_api_client.spec_facts import DownloadStatus
+
+__all__ = ["console", "emit", "emit_one", "transfer_bar"]
 
 console = Console()
-STATUS_NAMES = {0: "queued", 1: "started", 2: "deleted", 3: "completed", 4: "error"}
 
 
 class Model(Protocol):
@@ -33,7 +34,8 @@ class Model(Protocol):
 
 def _cell(column: str, value: Any) -> str:
     if column == "status" and isinstance(value, int):
-        return STATUS_NAMES.get(value, str(value))
+        known = value in DownloadStatus._value2member_map_
+        return DownloadStatus(value).name.lower() if known else str(value)
     if column.endswith("_time") and isinstance(value, int):
         return datetime.fromtimestamp(value, UTC).strftime("%Y-%m-%d %H:%M") if value else "-"
     return "-" if value is None else str(value)

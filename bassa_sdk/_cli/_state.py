@@ -33,7 +33,6 @@ import platformdirs
 import typer
 from rich.console import Console
 
-from bassa_sdk._client import Bassa
 from bassa_sdk._config import ENV_URL
 from bassa_sdk._errors import (
     APIConnectionError,
@@ -45,6 +44,7 @@ from bassa_sdk._errors import (
     ServerError,
     TokenError,
 )
+from bassa_sdk._sync._client import Bassa
 
 __all__ = [
     "EXIT_AUTH",

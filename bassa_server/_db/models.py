@@ -12,21 +12,24 @@ from __future__ import annotations
 from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, SmallInteger, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from bassa_api_client.spec_facts import CompressionJobStatus, DownloadStatus
+from bassa_api_client.spec_facts import QueueState as QueueStates
 from bassa_server._auth import new_session_stamp
 
 # SQLite only auto-increments an INTEGER PRIMARY KEY; BIGINT elsewhere.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 
-QUEUED, STARTED, DELETED, COMPLETED, ERROR = 0, 1, 2, 3, 4
-STATUS_NAMES = {
-    QUEUED: "queued",
-    STARTED: "started",
-    DELETED: "deleted",
-    COMPLETED: "completed",
-    ERROR: "error",
-}
-QUEUE_RUNNING, QUEUE_PAUSED = "running", "paused"
-JOB_RUNNING, JOB_DONE, JOB_ERROR = "running", "done", "error"
+# the values (and their one name each) come from the spec, through the generated facts
+QUEUED = int(DownloadStatus.QUEUED)
+STARTED = int(DownloadStatus.STARTED)
+DELETED = int(DownloadStatus.DELETED)
+COMPLETED = int(DownloadStatus.COMPLETED)
+ERROR = int(DownloadStatus.ERROR)
+STATUS_NAMES = {int(status): status.name.lower() for status in DownloadStatus}
+QUEUE_RUNNING, QUEUE_PAUSED = QueueStates.RUNNING.value, QueueStates.PAUSED.value
+JOB_RUNNING = CompressionJobStatus.RUNNING.value
+JOB_DONE = CompressionJobStatus.DONE.value
+JOB_ERROR = CompressionJobStatus.ERROR.value
 
 
 class Base(DeclarativeBase):

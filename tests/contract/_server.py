@@ -19,13 +19,14 @@ folder and port). Three things make that server fit for fuzzing:
 from __future__ import annotations
 
 import shutil
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 
+from bassa_api_client.spec_facts import DownloadStatus
 from tests.live_server import LiveServer
+from tests.waiting import wait_for
 
 # the spec's own login example, so the examples phase signs in with a real account
 ADMIN_PASSWORD = "bassa-admin-password"
@@ -128,13 +129,13 @@ def _complete(http: httpx.Client, live: LiveServer, link: str) -> None:
     download_id = created.json()["id"]
     key = {"key": live.server_key}
     http.get("/api/download/start", headers=key).raise_for_status()
-    deadline = time.monotonic() + 60
-    while True:
+
+    def completed() -> bool:
         progress = http.get(f"/api/download/{download_id}/status")
         progress.raise_for_status()
-        if progress.json()["status"] == 3:
-            break
-        if progress.json()["status"] == 4 or time.monotonic() > deadline:
-            raise RuntimeError(f"the seed download did not complete: {progress.json()}")
-        time.sleep(0.1)
+        if progress.json()["status"] == DownloadStatus.ERROR:
+            raise RuntimeError(f"the seed download failed: {progress.json()}")
+        return bool(progress.json()["status"] == DownloadStatus.COMPLETED)
+
+    wait_for(completed, within=60, every=0.1, what="the seed download completed")
     http.get("/api/download/kill", headers=key).raise_for_status()

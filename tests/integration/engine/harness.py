@@ -6,9 +6,8 @@ scheduler; only the API requests are replaced by the rows they would write.
 
 from __future__ import annotations
 
-import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,9 +20,9 @@ from bassa_server._db import migrate
 from bassa_server._db.engine import make_engine, make_session_factory
 from bassa_server._db.models import QUEUE_PAUSED, QUEUE_RUNNING, Download, QueueState, User
 from bassa_server._engine import Engine
+from tests.waiting import WAIT_SECONDS, wait_for_async
 
 OWNER = "alice"
-WAIT_SECONDS = 30.0
 
 
 def engine_settings(data_dir: Path, **overrides: Any) -> Settings:
@@ -85,7 +84,9 @@ class Harness:
         self, download_id: int, check: Callable[[Download], bool], within: float = WAIT_SECONDS
     ) -> Download:
         """Poll the row until `check` holds; fail after `within` seconds."""
-        row: Download = await wait_for(lambda: _checked(self.row(download_id), check), within)
+        row: Download = await wait_for_async(
+            lambda: _checked(self.row(download_id), check), within=within, what="row check"
+        )
         return row
 
     def metric(self, name: str, **labels: str) -> float:
@@ -112,19 +113,3 @@ def process_running(pid: int) -> bool:
 
 def _checked(row: Download, check: Callable[[Download], bool]) -> Download | None:
     return row if check(row) else None
-
-
-async def wait_for(
-    probe: Callable[[], Any] | Callable[[], Awaitable[Any]], within: float = WAIT_SECONDS
-) -> Any:
-    """Call `probe` every 50 ms until it returns something truthy; fail after `within` s."""
-    deadline = time.monotonic() + within
-    while True:
-        result = probe()
-        if asyncio.iscoroutine(result):
-            result = await result
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {within} s")
-        await asyncio.sleep(0.05)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import io
 import os
 import signal
-import time
 import zipfile
 from typing import Any
 
@@ -19,10 +18,9 @@ from tests.conftest import MakeServer
 from tests.file_server import FileServer
 from tests.integration.server.helpers import conforms, make_user, queue_download
 from tests.live_server import LiveServer
+from tests.waiting import wait_for
 
 from .harness import process_running
-
-WAIT_SECONDS = 30.0
 
 
 def _queue_switch(server: LiveServer, action: str) -> None:
@@ -43,13 +41,13 @@ def _wait_status(
     server: LiveServer, token: str, download_id: int, wanted: set[int]
 ) -> dict[str, Any]:
     """Poll the status endpoint (bounded) until the download reaches one of `wanted`."""
-    deadline = time.monotonic() + WAIT_SECONDS
-    while True:
+
+    def reached() -> dict[str, Any] | None:
         body = _status(server, token, download_id)
-        if body["status"] in wanted:
-            return body
-        assert time.monotonic() < deadline, f"still {body} after {WAIT_SECONDS} s"
-        time.sleep(0.05)
+        return body if body["status"] in wanted else None
+
+    found: dict[str, Any] = wait_for(reached, what=f"download {download_id} in {wanted}")
+    return found
 
 
 def _own_row(server: LiveServer, token: str, download_id: int) -> dict[str, Any]:
@@ -99,17 +97,17 @@ def test_a_queued_link_is_fetched_and_served_back_whole_in_ranges_and_zipped(
     )
     assert job.status_code == 200, job.text
     process_id = job.json()["process_id"]
-    deadline = time.monotonic() + WAIT_SECONDS
-    while True:
-        progress = httpx.get(
-            f"{live_server.url}/api/compression-progress",
-            params={"gid": process_id},
-            headers={"token": token},
-        ).json()
-        if progress["progress"] == 1:
-            break
-        assert time.monotonic() < deadline, progress
-        time.sleep(0.05)
+    wait_for(
+        lambda: (
+            httpx.get(
+                f"{live_server.url}/api/compression-progress",
+                params={"gid": process_id},
+                headers={"token": token},
+            ).json()["progress"]
+            == 1
+        ),
+        what="zip ready",
+    )
     archive = httpx.get(
         f"{live_server.url}/api/file", params={"gid": process_id}, headers={"token": token}
     )
@@ -163,20 +161,17 @@ def test_a_server_killed_mid_download_finishes_it_after_restart(
     _name, token = make_user(server)
     download_id = queue_download(server, token, url)
     _queue_switch(server, "start")
-    deadline = time.monotonic() + WAIT_SECONDS
-    while _status(server, token, download_id)["completed_length"] < 300_000:
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
+    wait_for(
+        lambda: _status(server, token, download_id)["completed_length"] >= 300_000,
+        what="300 kB downloaded",
+    )
     assert server.process is not None
     aria2c_pid = int((server.data_dir / "aria2" / "aria2c.pid").read_text())
     server.process.kill()
     server.process.wait()
     server.process = None
     # the orphaned aria2c notices its server is gone and exits by itself
-    deadline = time.monotonic() + 10
-    while process_running(aria2c_pid):
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
+    wait_for(lambda: not process_running(aria2c_pid), within=10, what="aria2c exited")
     file_server.throttle("api-crash/slow.bin", None)
 
     server.start()  # same data folder and secret key: the token is still valid
@@ -235,14 +230,14 @@ def test_metrics_carry_every_engine_series_of_the_catalogue(
 
 def _readiness(server: LiveServer, wanted: int) -> dict[str, Any]:
     """Poll /api/ready (bounded) until it answers `wanted`; its body."""
-    deadline = time.monotonic() + WAIT_SECONDS
-    while True:
+
+    def answered() -> httpx.Response | None:
         response = httpx.get(f"{server.url}/api/ready", timeout=5)
-        if response.status_code == wanted:
-            body: dict[str, Any] = conforms(response, "get_readiness")
-            return body
-        assert time.monotonic() < deadline, f"/api/ready still {response.status_code}"
-        time.sleep(0.1)
+        return response if response.status_code == wanted else None
+
+    response = wait_for(answered, every=0.1, what=f"/api/ready answering {wanted}")
+    body: dict[str, Any] = conforms(response, "get_readiness")
+    return body
 
 
 def test_readiness_follows_aria2(make_server: MakeServer) -> None:

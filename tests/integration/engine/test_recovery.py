@@ -11,9 +11,9 @@ from pathlib import Path
 
 from bassa_server._db.models import COMPLETED
 from tests.file_server import FileServer
+from tests.waiting import wait_for_async
 
 from .conftest import EngineFactory
-from .harness import wait_for
 
 REPOSITORY = Path(__file__).resolve().parents[3]
 
@@ -42,10 +42,10 @@ async def test_a_killed_aria2c_is_restarted_and_the_download_completes(
         assert old_pid is not None
         os.kill(old_pid, signal.SIGKILL)
 
-        await wait_for(lambda: harness.metric("bassa_aria2_restarts_total") == 1)
+        await wait_for_async(lambda: harness.metric("bassa_aria2_restarts_total") == 1)
         file_server.throttle("crash/aria2.bin", None)
         row = await harness.wait_row(download_id, lambda row: row.status == COMPLETED)
         assert getattr(aria2, "pid", None) not in {None, old_pid}
         assert (harness.settings.downloads_dir / (row.path or "")).read_bytes() == data
         assert _resumed(file_server, "crash/aria2.bin")
-        await wait_for(lambda: harness.metric("bassa_aria2_up") == 1)
+        await wait_for_async(lambda: harness.metric("bassa_aria2_up") == 1)

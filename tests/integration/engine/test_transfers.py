@@ -10,9 +10,10 @@ from sqlalchemy import delete, update
 from bassa_server._db.models import COMPLETED, DELETED, ERROR, STARTED, Download, User
 from bassa_server._engine._rpc import Aria2Rpc
 from tests.file_server import FileServer
+from tests.waiting import wait_for_async
 
 from .conftest import EngineFactory
-from .harness import OWNER, wait_for
+from .harness import OWNER
 
 
 async def test_a_queued_link_is_downloaded_with_identical_bytes(
@@ -34,7 +35,7 @@ async def test_a_queued_link_is_downloaded_with_identical_bytes(
         )
         assert row.completed_time >= (row.started_time or 0) > 0
         assert row.claimed_by is None
-        await wait_for(lambda: harness.metric("bassa_downloaded_bytes_total") == len(data))
+        await wait_for_async(lambda: harness.metric("bassa_downloaded_bytes_total") == len(data))
         assert harness.metric("bassa_download_results_total", outcome="completed") == 1
 
 
@@ -49,7 +50,9 @@ async def test_a_missing_source_ends_in_error_with_the_reason(
         assert row.error is not None
         assert "not found" in row.error.lower()
         assert not (harness.settings.downloads_dir / str(download_id)).exists()
-        await wait_for(lambda: harness.metric("bassa_download_results_total", outcome="error"))
+        await wait_for_async(
+            lambda: harness.metric("bassa_download_results_total", outcome="error")
+        )
 
 
 async def test_kill_pauses_running_transfers_and_start_resumes_them(
@@ -68,7 +71,7 @@ async def test_kill_pauses_running_transfers_and_start_resumes_them(
 
         harness.set_queue(running=False)
         harness.set_queue(running=False)  # pausing a paused queue changes nothing
-        await wait_for(lambda: _aria2_status_is(rpc, gid, "paused"))
+        await wait_for_async(lambda: _aria2_status_is(rpc, gid, "paused"))
         row = await harness.wait_row(download_id, lambda row: row.download_speed == 0)
         assert row.status == STARTED
 
@@ -98,7 +101,7 @@ async def test_downloads_run_at_most_max_concurrent_at_once(
             most_at_once = max(most_at_once, statuses.count(STARTED))
             return statuses.count(COMPLETED) == len(ids)
 
-        await wait_for(all_completed)
+        await wait_for_async(all_completed)
         assert most_at_once == 2
         for download_id, data in zip(ids, payloads.values(), strict=True):
             row = harness.row(download_id)
@@ -148,7 +151,7 @@ async def test_a_started_download_whose_owner_is_deleted_is_removed_from_aria2(
             session.execute(delete(User).where(User.user_name == OWNER))
             session.commit()
         assert harness.sessions().get(Download, download_id) is None
-        await wait_for(lambda: _aria2_forgot(rpc, gid))
+        await wait_for_async(lambda: _aria2_forgot(rpc, gid))
 
 
 async def _aria2_status_is(rpc: Aria2Rpc, gid: str, status: str) -> bool:

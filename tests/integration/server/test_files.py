@@ -20,6 +20,7 @@ from tests.integration.server.helpers import (
     set_download,
 )
 from tests.live_server import LiveServer
+from tests.waiting import wait_for
 
 ZIP_WAIT_SECONDS = 10.0
 
@@ -32,18 +33,20 @@ def completed(server: LiveServer, token: str, name: str, data: bytes) -> tuple[i
 
 def wait_for_zip(server: LiveServer, token: str, process_id: str) -> dict[str, Any]:
     """Poll the job (bounded) until it is no longer running."""
-    deadline = time.monotonic() + ZIP_WAIT_SECONDS
-    while time.monotonic() < deadline:
+
+    def finished() -> dict[str, Any] | None:
         response = http.get(
             f"{server.url}/api/compression-progress",
             params={"gid": process_id},
             headers={"token": token},
         )
         job: dict[str, Any] = conforms(response, "get_compression_progress")
-        if job["status"] != "running":
-            return job
-        time.sleep(0.05)
-    raise AssertionError(f"zip job {process_id} still running after {ZIP_WAIT_SECONDS} s")
+        return job if job["status"] != "running" else None
+
+    found: dict[str, Any] = wait_for(
+        finished, within=ZIP_WAIT_SECONDS, what=f"zip job {process_id} finished"
+    )
+    return found
 
 
 def test_fetch_file_with_type_disposition_and_ranges(server: LiveServer) -> None:
@@ -188,15 +191,17 @@ def test_expired_share_and_zip_cleanup(make_server: MakeServer) -> None:
         f"{server.url}/api/compress", json={"gid": [gid]}, headers={"token": token}
     ).json()["process_id"]
     assert wait_for_zip(server, token, process_id)["status"] == "done"
-    deadline = time.monotonic() + 5.0
-    while time.monotonic() < deadline:
-        response = http.get(
-            f"{server.url}/api/file", params={"gid": process_id}, headers={"token": token}
-        )
-        if response.status_code == 404:
-            break
-        time.sleep(0.1)
-    assert response.status_code == 404
+    wait_for(
+        lambda: (
+            http.get(
+                f"{server.url}/api/file", params={"gid": process_id}, headers={"token": token}
+            ).status_code
+            == 404
+        ),
+        within=5.0,
+        every=0.1,
+        what="the zip swept",
+    )
     assert not (server.data_dir / "zips" / f"{process_id}.zip").exists()
 
 
@@ -223,7 +228,8 @@ def test_a_client_hanging_up_stops_the_transfer(server: LiveServer) -> None:
         assert response.status_code == 200
         next(response.iter_raw(1024 * 1024))
         assert _open_by_server(server, path)
-    deadline = time.monotonic() + 5.0
-    while _open_by_server(server, path):
-        assert time.monotonic() < deadline, "the server still reads the file after the hang-up"
-        time.sleep(0.05)
+    wait_for(
+        lambda: not _open_by_server(server, path),
+        within=5.0,
+        what="the server closing the file after the hang-up",
+    )

@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from bassa_sdk import DEFAULT_CONNECTION_LIMITS, DEFAULT_TIMEOUT, Bassa, DefaultHttpxClient
-from tests.unit.sdk.conftest import BASE_URL, make_client, reply
+from tests.unit.sdk.conftest import BASE_URL, Recorder, make_client, reply
 
 
 def test_url_comes_from_the_environment() -> None:
@@ -130,3 +130,24 @@ def test_bassa_log_turns_on_request_logging(capsys: pytest.CaptureFixture[str]) 
         logger.handlers[:] = before[1]
     assert "GET /api/user -> 200" in err
     assert "secret-tok" not in err
+
+
+def test_the_callers_client_settings_apply_to_every_request() -> None:
+    """Headers, cookies and event hooks of a caller's httpx client reach each request."""
+    hooked: list[str] = []
+    recorder = Recorder(lambda request: reply(200, []))
+    seen = recorder.requests
+    http = httpx.Client(
+        transport=httpx.MockTransport(recorder),
+        headers={"x-gateway-key": "g1", "user-agent": "my-app/2"},
+        cookies={"affinity": "node-3"},
+        event_hooks={"request": [lambda request: hooked.append(request.url.path)]},
+    )
+    client = Bassa(BASE_URL, http_client=http, token="t", env={})
+    client.users.list()
+    client.downloads.list()
+    assert [r.headers["x-gateway-key"] for r in seen] == ["g1", "g1"]
+    assert {r.headers["user-agent"] for r in seen} == {"my-app/2"}
+    assert all(r.headers["cookie"] == "affinity=node-3" for r in seen)
+    assert hooked == ["/api/user", "/api/user/downloads/1"]
+    assert all(r.headers["token"] == "t" for r in seen)

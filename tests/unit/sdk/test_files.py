@@ -183,3 +183,37 @@ async def test_async_download_resumes(tmp_path: Path) -> None:
     assert (tmp_path / "a.bin").read_bytes() == DATA
     assert server.ranges == [None, "bytes=70000-"]
     assert progress[-1] == len(DATA)
+
+
+@pytest.mark.parametrize("error", [KeyError("bug"), ValueError("bug"), TypeError("bug")])
+def test_a_progress_callback_error_reaches_the_caller_unchanged(
+    tmp_path: Path, error: Exception
+) -> None:
+    """What the caller's own progress callback raises comes out as it is: not retried, not
+    turned into a BassaError, and no partial file is left."""
+    server = FileServer()
+    client, _ = make_client(server)
+
+    def progress(done: int, total: int | None) -> None:
+        raise error
+
+    with pytest.raises(type(error)) as caught:
+        client.files.download(7, tmp_path / "out.bin", progress=progress, chunk_size=65_536)
+    assert caught.value is error
+    assert server.ranges == [None]
+    assert list(tmp_path.iterdir()) == []
+
+
+async def test_an_async_progress_callback_error_reaches_the_caller_unchanged() -> None:
+    """AsyncBassa lets the callback's exception through the same way."""
+    server = FileServer()
+    client, _ = make_async_client(server)
+    error = KeyError("bug in the caller's callback")
+
+    def progress(done: int, total: int | None) -> None:
+        raise error
+
+    with pytest.raises(KeyError) as caught:
+        await client.files.download(7, io.BytesIO(), progress=progress)
+    assert caught.value is error
+    assert server.ranges == [None]

@@ -132,3 +132,15 @@ def test_queue_stop_and_status() -> None:
     assert client.queue.stop(key="k").state == "paused"
     status = client.queue.status()
     assert (status.state, status.queued, status.completed, status.failed) == ("paused", 2, 5, 1)
+
+
+def test_a_wait_callback_error_reaches_the_caller_unchanged() -> None:
+    """What the caller's wait callback raises is neither translated nor followed by more polls."""
+    client, recorder = make_client(lambda request: reply(200, _progress(1, 5)))
+
+    def progress(seen: DownloadProgress) -> None:
+        raise TypeError("bug in the caller's callback")
+
+    with pytest.raises(TypeError, match="caller's callback"):
+        client.downloads.wait(4, poll_interval=0, progress=progress)
+    assert len(recorder.requests) == 1

@@ -6,9 +6,9 @@ import inspect
 
 import bassa_api_client.models as generated_models
 import bassa_sdk
-from bassa_sdk import Bassa, BassaError
-from bassa_sdk._spec import EXTENSIONS, METHODS, SAFE_TO_RETRY
-from tests.spec import operations
+from bassa_api_client.spec_facts import OPERATIONS
+from bassa_sdk import Bassa, BassaError, DownloadStatus
+from tests.spec import load_spec, operations
 
 
 def test_all_is_sorted_and_lists_every_public_name() -> None:
@@ -48,14 +48,28 @@ def test_configuration_is_keyword_only() -> None:
     assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in parameters[1:])
 
 
-def test_safe_to_retry_set_matches_the_spec() -> None:
-    """The operations the SDK retries like a GET are exactly those the spec marks safe."""
-    marked = {op["operationId"] for _, _, op in operations() if op.get("x-bassa-safe-to-retry")}
-    assert marked == SAFE_TO_RETRY
+def test_download_statuses_have_one_name_each_from_the_spec() -> None:
+    """DownloadStatus is exported with the spec's values, one name a value, and compares as int."""
+    documented = load_spec()["components"]["schemas"]["DownloadStatus"]["x-bassa-values"]
+    assert {s.name.lower(): s.value for s in DownloadStatus} == documented
+    assert int(DownloadStatus.ERROR) == 4 and DownloadStatus(3) is DownloadStatus.COMPLETED
+    assert "DownloadStatus" in bassa_sdk.__all__
 
 
-def test_extension_set_and_methods_match_the_spec() -> None:
-    """The extension set and the method of every operation agree with the spec."""
-    marked = {op["operationId"] for _, _, op in operations() if op.get("x-bassa-extension")}
-    assert marked == EXTENSIONS
-    assert {op["operationId"]: method for method, _, op in operations()} == dict(METHODS)
+def test_operation_facts_match_the_spec() -> None:
+    """Method, path, retry safety and the extension and admin marks come from the spec."""
+    idempotent = {"GET", "HEAD", "PUT", "DELETE"}
+    expected = {
+        op["operationId"]: (
+            method,
+            path,
+            op.get("x-bassa-safe-to-retry", method in idempotent),
+            op.get("x-bassa-extension", False),
+            op.get("x-bassa-admin", False),
+        )
+        for method, path, op in operations()
+    }
+    assert {
+        o.operation_id: (o.method, o.path, o.safe_to_retry, o.extension, o.admin)
+        for o in OPERATIONS.values()
+    } == expected

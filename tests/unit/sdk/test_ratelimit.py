@@ -10,7 +10,6 @@ import pytest
 
 from bassa_sdk import AsyncBassa, Bassa, RateLimit
 from bassa_sdk._ratelimit import TokenBucket
-from bassa_sdk._transport import Core
 from tests.unit.sdk.conftest import make_async_client, make_client, reply
 
 
@@ -39,12 +38,7 @@ def _bucket(rate: float, burst: int, clock: FakeClock) -> TokenBucket:
 
 def install(client: Bassa | AsyncBassa) -> None:
     """Route the client's requests through the bucket it now holds (a fake-clock one)."""
-    if isinstance(client, Bassa):
-        core = client._core
-        client._core = Core(core.base_url, core.http, core.auth, client._limiter)
-    else:
-        acore = client._core
-        client._core = Core(acore.base_url, acore.http, acore.auth, client._limiter)
+    client._wire.limiter = client._limiter
 
 
 def test_burst_then_steady_rate() -> None:

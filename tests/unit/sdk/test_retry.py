@@ -8,7 +8,14 @@ import logging
 import httpx
 import pytest
 import stamina
-from stamina.instrumentation import RetryDetails, set_on_retry_hooks
+import structlog.testing
+from stamina.instrumentation import (
+    PrometheusOnRetryHook,
+    RetryDetails,
+    StructlogOnRetryHook,
+    get_prometheus_counter,
+    set_on_retry_hooks,
+)
 
 from bassa_sdk import APIStatusError, NotFoundError, RateLimitError, ServerError
 from bassa_sdk._errors import APIConnectionError, APITimeoutError, retry_after_seconds
@@ -249,8 +256,6 @@ async def test_async_delete_retried_after_a_lost_answer_is_done() -> None:
 
 def test_prometheus_counts_the_sdk_retries() -> None:
     """With prometheus-client installed, stamina's counter records retries per operation."""
-    pytest.importorskip("prometheus_client")
-    from stamina.instrumentation import PrometheusOnRetryHook, get_prometheus_counter
 
     def retries_by_number() -> dict[str, float]:
         # the counter is process-wide: other tests' retries of this operation count there too
@@ -278,9 +283,6 @@ def test_prometheus_counts_the_sdk_retries() -> None:
 
 def test_structlog_logs_the_sdk_retries() -> None:
     """With structlog installed, stamina logs each retry through it with the operation's name."""
-    structlog = pytest.importorskip("structlog")
-    from stamina.instrumentation import StructlogOnRetryHook
-
     set_on_retry_hooks([StructlogOnRetryHook])
     try:
         with structlog.testing.capture_logs() as logs:

@@ -29,7 +29,7 @@ def test_sqlite_rows_with_positional_parameters() -> None:
     )
     rows = PAGE.all(connection, sqlite.dialect(), user_name="alice", offset=1)
     assert rows == [(3, "l3"), (5, "l5")]
-    assert PAGE.first(connection, sqlite.dialect(), user_name="nobody", offset=0) is None
+    assert PAGE.all(connection, sqlite.dialect(), user_name="nobody", offset=0) == []
 
 
 def test_server_dialects_compile_with_their_parameter_styles() -> None:

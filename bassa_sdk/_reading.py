@@ -1,9 +1,4 @@
-"""What every resource shares: reading a generated response, and checking arguments before I/O.
-
-Each resource module holds one `_Calls` class that validates arguments and builds `Call`s, and
-two thin subclasses, one for `Bassa` and one for `AsyncBassa`, that run them; so the sync and
-async clients cannot drift apart in what they send.
-"""
+"""Reading a generated response: the parsed body, checked against the model the call expects."""
 
 from __future__ import annotations
 
@@ -14,7 +9,7 @@ from typing import Any, TypeVar
 from bassa_api_client.types import Response
 from bassa_sdk._errors import NotFoundError, ResponseValidationError
 
-__all__ = ["deleted_earlier", "expect", "expect_list", "non_empty", "positive_id", "returns_none"]
+__all__ = ["deleted_earlier", "expect", "expect_list", "returns_none"]
 
 log = logging.getLogger("bassa")
 
@@ -58,24 +53,6 @@ def returns_none(model: type[Any]) -> Callable[[Response[Any]], None]:
         check(response)
 
     return read
-
-
-def positive_id(value: int, name: str = "download_id") -> int:
-    """An id the spec accepts (an integer of at least 1), or ValueError."""
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{name} must be an int, not {type(value).__name__}")
-    if value < 1:
-        raise ValueError(f"{name} must be at least 1: {value}")
-    return value
-
-
-def non_empty(value: str, name: str) -> str:
-    """A non-empty string, or ValueError."""
-    if not isinstance(value, str):
-        raise TypeError(f"{name} must be a str, not {type(value).__name__}")
-    if not value:
-        raise ValueError(f"{name} must not be empty")
-    return value
 
 
 def deleted_earlier(exc: NotFoundError, what: str) -> bool:

@@ -1,0 +1,1 @@
+"""The client's resources: session, users, downloads, queue and files."""

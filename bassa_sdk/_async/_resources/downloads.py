@@ -1,0 +1,162 @@
+"""Queued downloads: add, list (every page), rate, delete, and wait for one to finish."""
+
+from __future__ import annotations
+
+import builtins
+import time
+from collections.abc import AsyncIterator, Callable
+from typing import TYPE_CHECKING
+
+from bassa_api_client.api.downloads import (
+    add_download,
+    delete_download,
+    get_download_status,
+    list_completed_downloads,
+    list_own_downloads,
+    rate_download,
+)
+from bassa_api_client.models import (
+    Download,
+    DownloadCreated,
+    DownloadProgress,
+    NewDownload,
+    Rating,
+    RatingResult,
+    Status,
+)
+from bassa_api_client.spec_facts import DownloadStatus
+from bassa_sdk._base_client import Timeout
+from bassa_sdk._call import Call
+from bassa_sdk._config import DEFAULT_POLL_INTERVAL, DEFAULT_WAIT_TIMEOUT
+from bassa_sdk._errors import DownloadFailedError, NotFoundError, WaitTimeoutError
+from bassa_sdk._reading import deleted_earlier, expect, expect_list, returns_none
+from bassa_sdk._sleep import asleep
+from bassa_sdk._validate import integer, non_empty
+
+if TYPE_CHECKING:
+    from bassa_sdk._async._client import AsyncBassa
+
+__all__ = ["AsyncDownloads"]
+
+#: Called with each status seen while waiting.
+WaitCallback = Callable[[DownloadProgress], None]
+Page = Call[builtins.list[Download]]
+
+
+def _page(page: int) -> int:
+    return integer(page, "list_own_downloads.page", "page")
+
+
+def _download_id(download_id: int) -> int:
+    return integer(download_id, "get_download_status.id", "download_id")
+
+
+def _own(page: int) -> Page:
+    return Call(list_own_downloads, {"page": _page(page)}, expect_list(Download))
+
+
+def _completed(page: int) -> Page:
+    return Call(list_completed_downloads, {"page": _page(page)}, expect_list(Download))
+
+
+def _finished(progress: DownloadProgress) -> bool:
+    """True when the download completed; raises when it failed or its file was removed (a status
+    the spec does not document yet counts as still running)."""
+    if progress.status == DownloadStatus.COMPLETED:
+        return True
+    if progress.status == DownloadStatus.ERROR:
+        reason = progress.error if isinstance(progress.error, str) else None
+        raise DownloadFailedError(f"download {progress.id}", reason)
+    if progress.status == DownloadStatus.DELETED:
+        raise DownloadFailedError(f"download {progress.id}", "its file was removed from the server")
+    return False
+
+
+class AsyncDownloads:
+    """`client.downloads`: the signed-in user's downloads and the shared library."""
+
+    def __init__(self, client: AsyncBassa) -> None:
+        self._client = client
+
+    async def add(self, link: str, *, timeout: Timeout = None) -> DownloadCreated:
+        """Queue a link (http, https or ftp); `.id` is the new download's id."""
+        body = NewDownload(link=non_empty(link, "link"))
+        call = Call(add_download, {"body": body}, expect(DownloadCreated))
+        return await self._client._execute(call, timeout)
+
+    async def list(self, page: int = 1, *, timeout: Timeout = None) -> builtins.list[Download]:
+        """One page (15, oldest first) of the caller's own downloads, in every status."""
+        return await self._client._execute(_own(page), timeout)
+
+    async def completed(self, page: int = 1, *, timeout: Timeout = None) -> builtins.list[Download]:
+        """One page (15, newest first) of completed downloads of every user."""
+        return await self._client._execute(_completed(page), timeout)
+
+    def iter(self) -> AsyncIterator[Download]:
+        """Every download of the caller, page after page, until an empty page."""
+        return self._pages(_own)
+
+    def iter_completed(self) -> AsyncIterator[Download]:
+        """Every completed download, page after page, until an empty page."""
+        return self._pages(_completed)
+
+    async def _pages(self, call: Callable[[int], Page]) -> AsyncIterator[Download]:
+        page = 1
+        while rows := await self._client._execute(call(page)):
+            for row in rows:
+                yield row
+            page += 1
+
+    async def delete(self, download_id: int, *, timeout: Timeout = None) -> None:
+        """Delete a queued or failed download of the caller (an admin: of anyone).
+
+        A retry answered 404 after an attempt whose answer was lost counts as deleted.
+        """
+        call = Call(delete_download, {"id": _download_id(download_id)}, returns_none(Status))
+        try:
+            await self._client._execute(call, timeout)
+        except NotFoundError as exc:
+            if not deleted_earlier(exc, "delete_download"):
+                raise
+
+    async def rate(self, download_id: int, rate: int, *, timeout: Timeout = None) -> RatingResult:
+        """Rate a download from 0 to 5; `.rating` is its new average."""
+        rating = Rating(rate=integer(rate, "Rating.rate", "rate"))
+        kwargs = {"id": _download_id(download_id), "body": rating}
+        call = Call(rate_download, kwargs, expect(RatingResult))
+        return await self._client._execute(call, timeout)
+
+    async def status(self, download_id: int, *, timeout: Timeout = None) -> DownloadProgress:
+        """One download's status and progress (extension: `UnsupportedOperationError` on legacy)."""
+        return await self._client._execute(self._status(download_id), timeout)
+
+    async def wait(
+        self,
+        download_id: int,
+        *,
+        timeout: float = DEFAULT_WAIT_TIMEOUT,
+        poll_interval: float = DEFAULT_POLL_INTERVAL,
+        progress: WaitCallback | None = None,
+    ) -> DownloadProgress:
+        """Poll until the download completes; `timeout` bounds the whole wait, in seconds.
+
+        Raises `DownloadFailedError` if it fails, `WaitTimeoutError` if time runs out.
+        """
+        if not timeout >= 0 or not poll_interval >= 0:
+            raise ValueError("timeout and poll_interval must be non-negative seconds")
+        call = self._status(download_id)
+        deadline = time.monotonic() + timeout
+        while True:
+            seen = await self._client._execute(call)
+            if progress is not None:
+                progress(seen)
+            if _finished(seen):
+                return seen
+            if time.monotonic() + poll_interval > deadline:
+                raise WaitTimeoutError(f"download {download_id} not finished after {timeout} s")
+            await asleep(poll_interval)
+
+    @staticmethod
+    def _status(download_id: int) -> Call[DownloadProgress]:
+        kwargs = {"id": _download_id(download_id)}
+        return Call(get_download_status, kwargs, expect(DownloadProgress))

@@ -1,1 +1,0 @@
-"""The clients' resources (session, users, downloads, queue, files), one module each."""
