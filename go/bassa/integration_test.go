@@ -164,6 +164,21 @@ func TestIntegrationJourneyAdmin(t *testing.T) {
 		t.Fatalf("a blocked user's token still works: %v", err)
 	}
 	check(t, adm.Users.Unblock(ctx, name))
+
+	// ending one's sessions stops every other device's token; this client carries on
+	_, err = user.Session.Login(ctx, name, password)
+	check(t, err)
+	otherDevice := newClient(t, url, bassa.WithToken(user.Session.Token()))
+	check(t, user.Session.EndEverywhere(ctx))
+	_, err = user.Downloads.List(ctx, 1)
+	check(t, err)
+	if _, err := otherDevice.Downloads.List(ctx, 1); !errors.Is(err, bassa.ErrToken) {
+		t.Fatalf("a token from before ending every session still works: %v", err)
+	}
+	check(t, adm.Users.EndSessions(ctx, name))
+	if _, err := user.Downloads.List(ctx, 1); !errors.Is(err, bassa.ErrToken) {
+		t.Fatalf("a token from before an admin ended the sessions still works: %v", err)
+	}
 	_, err = adm.Users.Heavy(ctx)
 	check(t, err)
 

@@ -22,7 +22,7 @@ import pytest
 
 from tests.spec import ROOT, operations
 
-RESOURCES = ROOT / "bassa_sdk" / "_resources"
+RESOURCES = ROOT / "bassa_sdk" / "_sync" / "_resources"
 # the sync client's resource classes, by their attribute on `Bassa`
 PYTHON_RESOURCES = {
     "session": "Session",
@@ -31,16 +31,21 @@ PYTHON_RESOURCES = {
     "queue": "Queue",
     "files": "Files",
 }
+# module-level names are kept apart from methods: a parameter `share` is not `self.share`
+MODULE_LEVEL = "module:"
 SPEC_OPERATIONS = frozenset(str(op["operationId"]) for _, _, op in operations())
 
 
 def _references(node: ast.AST) -> tuple[set[str], set[str]]:
-    """The operation names and the `self._helper` names a function body refers to."""
+    """The operation names and the helper names (`self._helper`, module-level `_helper`) a
+    function body refers to."""
     ops: set[str] = set()
     helpers: set[str] = set()
     for sub in ast.walk(node):
         if isinstance(sub, ast.Name) and sub.id in SPEC_OPERATIONS:
             ops.add(sub.id)
+        elif isinstance(sub, ast.Name):
+            helpers.add(MODULE_LEVEL + sub.id)
         elif isinstance(sub, ast.Constant) and sub.value in SPEC_OPERATIONS:
             ops.add(str(sub.value))
         elif (
@@ -81,6 +86,14 @@ def python_methods() -> dict[str, set[str]]:
             for f in c.body
             if isinstance(f, ast.FunctionDef)
         }
+        # module-level helpers: functions (`_own(page)`) and constants (`_FILE = OPERATIONS[...]`)
+        for node in tree.body:
+            if isinstance(node, ast.FunctionDef):
+                functions.setdefault(MODULE_LEVEL + node.name, _references(node))
+            elif isinstance(node, ast.Assign) and len(node.targets) == 1:
+                target = node.targets[0]
+                if isinstance(target, ast.Name):
+                    functions.setdefault(MODULE_LEVEL + target.id, _references(node.value))
 
         for f in cls.body:
             if not isinstance(f, ast.FunctionDef) or f.name.startswith("_"):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from bassa_api_client.api.auth import login, sign_up
+from bassa_api_client.api.auth import end_own_sessions, login, sign_up
 from bassa_api_client.models import LoginForm, LoginResult, SignUpRequest, Status
 from bassa_api_client.types import Response
 from bassa_sdk._base_client import Timeout
@@ -41,6 +41,15 @@ class Session:
             email=non_empty(email, "email"),
         )
         self._client._execute(Call(sign_up, {"body": body}, returns_none(Status)), timeout)
+
+    def end_everywhere(self, *, timeout: Timeout = None) -> None:
+        """End every session of the signed-in user, on every device, at once.
+
+        This client carries on with the one new session the answer brings (its `token`
+        header); every other token issued before stops working. An extension: a legacy server
+        raises `UnsupportedOperationError`.
+        """
+        self._client._execute(Call(end_own_sessions, {}, returns_none(Status)), timeout)
 
     @property
     def token(self) -> str | None:

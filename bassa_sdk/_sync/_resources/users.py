@@ -12,6 +12,7 @@ from bassa_api_client.api.users import (
     approve_user,
     block_user,
     delete_user,
+    end_user_sessions,
     list_blocked_users,
     list_heavy_users,
     list_signup_requests,
@@ -121,6 +122,13 @@ class Users:
     def unblock(self, username: str, *, timeout: Timeout = None) -> None:
         """Unblock a user."""
         self._on_user(unblock_user, username, timeout)
+
+    def end_sessions(self, username: str, *, timeout: Timeout = None) -> None:
+        """Log a user out everywhere: every token issued to them stops working at once.
+
+        An extension: a legacy server raises `UnsupportedOperationError`.
+        """
+        self._on_user(end_user_sessions, username, timeout)
 
     def heavy(self, *, timeout: Timeout = None) -> builtins.list[HeavyUser]:
         """The ten users who downloaded the most bytes in the last 30 days."""

@@ -188,3 +188,19 @@ def test_token_is_renewed_by_responses(user: Account) -> None:
     user.client.downloads.list()
     assert user.client.session.token
     assert isinstance(before, str)
+
+
+def test_ending_sessions_everywhere(server: Any, admin: Bassa, user: Account) -> None:
+    """Ending one's sessions stops every other device's token while this client carries on;
+    an admin's "log out everywhere" stops the user's tokens the same way."""
+    with Bassa(server.url, token=user.client.session.token, env={}) as other_device:
+        other_device.downloads.list()
+        user.client.session.end_everywhere()
+        assert user.client.downloads.list() == []
+        with pytest.raises(TokenError):
+            other_device.downloads.list()
+    admin.users.end_sessions(user.name)
+    with pytest.raises(TokenError):
+        user.client.downloads.list()
+    with pytest.raises(NotFoundError):
+        admin.users.end_sessions(unique("nobody"))
