@@ -348,11 +348,12 @@ class Scheduler:
 
     async def _fail(self, transfer: _store.Transfer, reason: str) -> None:
         config = self._config
+        # the partial file goes first: whoever sees status 4 finds nothing left behind
+        await asyncio.to_thread(remove_download_folder, config.downloads_dir, transfer.id)
         if await self._db(_store.fail, transfer.id, config.engine_id, reason):
             now = int(self._clock())
             self._metrics.finished("error", seconds=self._elapsed(transfer, now))
             log.warning("download %d failed: %s", transfer.id, reason)
-        await asyncio.to_thread(remove_download_folder, config.downloads_dir, transfer.id)
 
     @staticmethod
     def _elapsed(transfer: _store.Transfer, now: int) -> float:
