@@ -68,7 +68,7 @@ class KeyHolder:
 
 
 class Security:
-    """The `authenticate` and `finish` hooks of the binding, over one app's services."""
+    """The `authenticate` and `after` hooks of the binding, over one app's services."""
 
     def __init__(self, services: Services) -> None:
         self.services = services
@@ -113,7 +113,7 @@ class Security:
         states[session.user_name] = (now, user)
         return user if user is not None and user.session_stamp == session.stamp else None
 
-    def finish(self, call: Call, response: Response) -> Response:
+    def renew_token(self, call: Call, response: Response) -> Response:
         """Renew the session of a caller whose token was valid, on every response."""
         if isinstance(call.principal, SessionUser):
             response.headers[TOKEN_HEADER] = self.services.tokens.mint(call.principal.session)

@@ -9,7 +9,18 @@ import orjson
 from starlette.responses import Response
 
 from bassa_server._db.models import Download
-from bassa_server._openapi import Call, FastJSONResponse
+from bassa_server._lifecycle import (
+    AlreadyStarted,
+    DownloadNotFound,
+    DownloadRefused,
+    FileGone,
+    LinkRefused,
+    NotYourDownload,
+    QuotaExceeded,
+    TooManyZips,
+    VolumeFull,
+)
+from bassa_server._openapi import ApiError, Call, FastJSONResponse
 from bassa_server._services import Services
 
 PAGE_SIZE = 15
@@ -23,11 +34,29 @@ def services(call: Call) -> Services:
     return found
 
 
-def wake_engine(svc: Services) -> None:
-    """Let this replica's download engine act now rather than at its next poll."""
-    download_engine = svc.extras.get("download_engine")
-    if download_engine is not None:
-        download_engine.wake()
+# the one table from the lifecycle's refusals to HTTP statuses
+REFUSAL_STATUS: dict[type[DownloadRefused], int] = {
+    LinkRefused: 400,
+    QuotaExceeded: 400,
+    NotYourDownload: 403,
+    DownloadNotFound: 404,
+    FileGone: 404,
+    AlreadyStarted: 409,
+    TooManyZips: 429,
+    VolumeFull: 507,
+}
+
+
+def download_refusal(exc: Exception) -> ApiError | None:
+    """The API's answer to a refusal of the download lifecycle (None for any other error)."""
+    if not isinstance(exc, DownloadRefused):
+        return None
+    status = REFUSAL_STATUS[type(exc)]
+    if isinstance(exc, QuotaExceeded):  # the legacy key old UIs read
+        return ApiError(status, exc.message, extra={"quota": "exceeded"})
+    if isinstance(exc, TooManyZips):
+        return ApiError(status, exc.message, headers={"Retry-After": str(exc.retry_after)})
+    return ApiError(status, exc.message)
 
 
 def reply(body: Any, status: int = 200) -> FastJSONResponse:

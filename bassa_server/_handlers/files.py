@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -14,12 +13,13 @@ from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from bassa_server._config import Settings
-from bassa_server._db.models import COMPLETED, JOB_DONE, JOB_RUNNING, CompressionJob, Download
-from bassa_server._files import LenientFileResponse, guess_type, inside
+from bassa_server._db.models import JOB_DONE, JOB_RUNNING, CompressionJob
+from bassa_server._files import LenientFileResponse, guess_type
 from bassa_server._handlers._common import reply, services
+from bassa_server._lifecycle import FileGone, TooManyZips, VolumeFull, has_room
 from bassa_server._openapi import ApiError, Call, HandlerSet
 from bassa_server._security import NOT_AUTHORIZED, SessionUser, ShareGrant
-from bassa_server._zips import ZipJobs, zip_path
+from bassa_server._zips import zip_path
 
 handlers = HandlerSet()
 FILE_NOT_FOUND = "file not found"
@@ -37,26 +37,14 @@ def job_json(job: Any) -> dict[str, Any]:
     }
 
 
-def zip_jobs(call: Call) -> ZipJobs:
-    """The app's zip job runner."""
-    runner = services(call).extras["zips"]
-    assert isinstance(runner, ZipJobs)
-    return runner
-
-
 @handlers.operation("fetch_download_file")
 async def fetch_download_file(call: Call) -> Response:
     """Stream a completed download's file (with Range) from inside the downloads folder."""
-    svc = services(call)
-    query = select(Download.path).where(
-        Download.id == call.params["id"], Download.status == COMPLETED
-    )
-    relative = await svc.read_db(lambda db: db.scalar(query))
-    path = inside(svc.settings.downloads_dir, relative) if relative else None
-    if path is None:
-        raise ApiError(404, FILE_NOT_FOUND)
+    path = await services(call).downloads.completed_file(call.params["id"])
     try:
-        return LenientFileResponse(path, media_type=guess_type(path), filename=path.name)
+        return LenientFileResponse(
+            path, media_type=guess_type(path), filename=path.name, range=_range(call)
+        )
     except OSError:  # removed (retention) since the check
         raise ApiError(404, FILE_NOT_FOUND) from None
 
@@ -76,18 +64,10 @@ async def compress(call: Call) -> Response:
     gids: list[str] = call.body["gid"]
     process_id = hashlib.sha256(json.dumps(sorted(set(gids))).encode()).hexdigest()
     settings = svc.settings
-    downloads_dir, zips_dir = settings.downloads_dir, settings.zips_dir
+    zips_dir = settings.zips_dir
+    paths = await svc.downloads.completed_files(gids)
 
     def prepare(session: Session) -> tuple[CompressionJob, list[tuple[str, Path]] | None]:
-        rows = session.execute(
-            select(Download.gid, Download.path).where(
-                Download.gid.in_(gids), Download.status == COMPLETED
-            )
-        ).all()
-        paths = {gid: inside(downloads_dir, path) if path else None for gid, path in rows}
-        for gid in gids:
-            if paths.get(gid) is None:
-                raise ApiError(404, f"no completed download with gid {gid}")
         job = session.get(CompressionJob, process_id)
         if job is not None and (
             job.status == JOB_RUNNING
@@ -112,12 +92,12 @@ async def compress(call: Call) -> Response:
         job = await svc.read_db(lambda db: _job(db, process_id))
         files = None
     if files is not None:
-        zip_jobs(call).submit(process_id, files)
+        svc.zips.submit(process_id, files)
     return reply(job_json(job))
 
 
 def _check_zip_limits(session: Session, user_name: str, now: int, settings: Settings) -> None:
-    """Refuse (429) a new zip to a user who has too many running or kept."""
+    """Refuse a new zip to a user who has too many running or kept."""
     jobs = session.execute(
         select(CompressionJob.status, CompressionJob.completed_time).where(
             CompressionJob.user_name == user_name,
@@ -126,37 +106,34 @@ def _check_zip_limits(session: Session, user_name: str, now: int, settings: Sett
     ).all()
     running = sum(1 for status, _ in jobs if status == JOB_RUNNING)
     if 0 < settings.max_zip_jobs_running <= running:
-        raise ApiError(
-            429,
+        raise TooManyZips(
             f"too many zip jobs running ({running}); try again when one has finished",
-            headers={"Retry-After": str(ZIP_RUNNING_RETRY_SECONDS)},
+            retry_after=ZIP_RUNNING_RETRY_SECONDS,
         )
     if 0 < settings.max_zip_jobs <= len(jobs):
         finished = [done for status, done in jobs if status == JOB_DONE and done is not None]
         expires = min(finished, default=now) + settings.zip_ttl_seconds
-        raise ApiError(
-            429,
+        raise TooManyZips(
             f"too many zips kept ({len(jobs)}); try again when the oldest has expired",
-            headers={"Retry-After": str(max(expires - now, 1))},
+            retry_after=max(expires - now, 1),
         )
 
 
 def _check_zip_room(zips_dir: Path, files: list[tuple[str, Path]], min_free_bytes: int) -> None:
-    """Refuse (507) a zip that would leave the zips volume with less than `min_free_bytes`."""
+    """Refuse a zip that would leave the zips volume with less than `min_free_bytes`."""
     try:
         needed = sum(path.stat().st_size for _, path in files)
     except OSError:  # removed (retention) since the check
-        raise ApiError(404, "a download's file is gone") from None
+        raise FileGone("a download's file is gone") from None
     # statvfs in the same worker thread as the query: it can block on a network volume
-    if shutil.disk_usage(zips_dir).free - needed < min_free_bytes:
-        raise ApiError(507, "the zips volume is too full for this zip")
+    if not has_room(zips_dir, min_free_bytes, needed):
+        raise VolumeFull("the zips volume is too full for this zip")
 
 
-def _archive_names(found: list[tuple[str, Path | None]]) -> list[tuple[str, Path]]:
+def _archive_names(found: list[tuple[str, Path]]) -> list[tuple[str, Path]]:
     names: set[str] = set()
     files = []
     for gid, path in found:
-        assert path is not None
         name = path.name
         if name in names:  # two downloads with one file name: keep both
             name = f"{path.stem}-{gid}{path.suffix}"
@@ -189,6 +166,7 @@ async def fetch_zip(call: Call) -> Response:
             zip_path(svc.settings.zips_dir, process_id),
             media_type="application/zip",
             filename=f"bassa-{process_id[:16]}.zip",
+            range=_range(call),
         )
     except OSError:  # swept since the job was read
         raise gone from None
@@ -203,6 +181,11 @@ async def create_share_link(call: Call) -> Response:
     expires_at = svc.now() + call.body.get("expires_in", svc.settings.share_ttl_seconds)
     share = svc.shares.mint(process_id, expires_at)
     return reply({"gid": process_id, "share": share, "expires_at": expires_at})
+
+
+def _range(call: Call) -> str | None:
+    """The request's `Range` header, for a file response (the request's method decides HEAD)."""
+    return call.request.headers.get("range")
 
 
 def _job(db: Connection, process_id: str, *, missing_ok: bool = False) -> Any:

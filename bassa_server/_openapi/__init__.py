@@ -6,10 +6,10 @@ the application provides, validates, and renders every refusal as JSON `{"error"
 """
 
 from bassa_server._openapi._binding import (
+    After,
     Authenticate,
     Call,
     Credential,
-    Finish,
     Handler,
     HandlerSet,
     build_routes,
@@ -25,12 +25,12 @@ from bassa_server._openapi._spec import (
 )
 
 __all__ = [
+    "After",
     "ApiError",
     "Authenticate",
     "Call",
     "Credential",
     "FastJSONResponse",
-    "Finish",
     "Handler",
     "HandlerSet",
     "Operation",

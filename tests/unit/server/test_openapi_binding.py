@@ -121,7 +121,7 @@ def client(handlers: HandlerSet | None = None, max_body_bytes: int = 1000) -> ht
         read_operations(inline_refs(SPEC)),
         (handlers or make_handlers()).handlers,
         authenticate=authenticate,
-        finish=finish,
+        after=finish,
         max_body_bytes=max_body_bytes,
     )
     app = Starlette(routes=routes)

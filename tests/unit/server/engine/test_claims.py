@@ -7,7 +7,7 @@ import threading
 from sqlalchemy.orm import Session, sessionmaker
 
 from bassa_server._db.models import QUEUED, STARTED, Download
-from bassa_server._engine import _store
+from bassa_server._lifecycle import _transfers as _store
 
 from .conftest import add_download
 

@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bassa_server._config import Settings
 from bassa_server._db.models import QUEUED, STARTED, Download
-from bassa_server._engine import _store
 from bassa_server._engine._egress import _one_decision, smokescreen_policy
 from bassa_server._engine._scheduler import proxy_options
+from bassa_server._lifecycle import _transfers as _store
 
 from .conftest import OWNER, add_download
 
