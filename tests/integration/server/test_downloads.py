@@ -105,13 +105,11 @@ def test_pages_show_changes_made_by_another_process(server: LiveServer) -> None:
     _, token = make_user(server)
     download_id = queue_download(server, token, "https://example.org/fresh.bin")
     url = f"{server.url}/api/user/downloads/1"
-    steps = {
-        0: lambda: None,
-        1: lambda: start_download(server, download_id),
-        3: lambda: complete_download(server, download_id, "fresh.bin", b"fresh"),
-    }
-    for expected, step in steps.items():
-        step()
+    for expected in (0, 1, 3):
+        if expected == 1:
+            start_download(server, download_id)
+        elif expected == 3:
+            complete_download(server, download_id, "fresh.bin", b"fresh")
         for _ in range(2):
             rows = http.get(url, headers={"token": token}).json()
             assert [row["status"] for row in rows] == [expected]
