@@ -20,14 +20,14 @@ from bassa_server._lifecycle import (
     TooManyZips,
     VolumeFull,
 )
-from bassa_server._openapi import ApiError, Call, FastJSONResponse
+from bassa_server._openapi import ApiError, FastJSONResponse, OperationCall
 from bassa_server._services import Services
 
 PAGE_SIZE = 15
 SUCCESS = {"status": "success"}
 
 
-def services(call: Call) -> Services:
+def services(call: OperationCall) -> Services:
     """The services of the app serving `call`."""
     found = call.request.app.state.services
     assert isinstance(found, Services)

@@ -23,7 +23,7 @@ from bassa_server._handlers._common import (
     reply,
     services,
 )
-from bassa_server._openapi import Call, HandlerSet
+from bassa_server._openapi import HandlerSet, OperationCall
 from bassa_server._prepared import PreparedRead
 from bassa_server._redact import redact_link
 from bassa_server._security import session_user
@@ -48,7 +48,7 @@ _COMPLETED_PAGE = PreparedRead(
 
 
 @handlers.operation("list_own_downloads")
-async def list_own_downloads(call: Call) -> Response:
+async def list_own_downloads(call: OperationCall) -> Response:
     """The caller's downloads, oldest first, 15 a page."""
     user_name, offset = session_user(call).user_name, page_offset(call.params["page"])
     svc = services(call)
@@ -57,7 +57,7 @@ async def list_own_downloads(call: Call) -> Response:
 
 
 @handlers.operation("list_completed_downloads")
-async def list_completed_downloads(call: Call) -> Response:
+async def list_completed_downloads(call: OperationCall) -> Response:
     """Every user's completed downloads, newest first, 15 a page; other users' links redacted."""
     viewer = session_user(call).user_name
     offset = page_offset(call.params["page"])
@@ -98,7 +98,7 @@ def _shared_json(rows: Sequence[Sequence[Any]], viewer: str | None) -> bytes:
 
 
 @handlers.operation("add_download")
-async def add_download(call: Call) -> Response:
+async def add_download(call: OperationCall) -> Response:
     """Queue a link after the scheme, address, quota and free-space checks."""
     user = session_user(call)
     download_id = await services(call).downloads.queue(call.body["link"], user.user_name)
@@ -106,7 +106,7 @@ async def add_download(call: Call) -> Response:
 
 
 @handlers.operation("delete_download")
-async def delete_download(call: Call) -> Response:
+async def delete_download(call: OperationCall) -> Response:
     """Delete one's own (or, as an admin, anyone's) queued or failed download."""
     user = session_user(call)
     await services(call).downloads.delete(call.params["id"], user.user_name, is_admin=user.is_admin)
@@ -114,7 +114,7 @@ async def delete_download(call: Call) -> Response:
 
 
 @handlers.operation("rate_download")
-async def rate_download(call: Call) -> Response:
+async def rate_download(call: OperationCall) -> Response:
     """Set the caller's rating of a download they can see; reply the rounded average."""
     user = session_user(call)
     downloads = services(call).downloads
@@ -123,7 +123,7 @@ async def rate_download(call: Call) -> Response:
 
 
 @handlers.operation("get_download_status")
-async def get_download_status(call: Call) -> Response:
+async def get_download_status(call: OperationCall) -> Response:
     """One download's status and progress, as the engine last reported it."""
     user = session_user(call)
     downloads = services(call).downloads

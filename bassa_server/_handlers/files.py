@@ -17,7 +17,7 @@ from bassa_server._db.models import JOB_DONE, JOB_RUNNING, CompressionJob
 from bassa_server._files import LenientFileResponse, guess_type
 from bassa_server._handlers._common import reply, services
 from bassa_server._lifecycle import FileGone, TooManyZips, VolumeFull, has_room
-from bassa_server._openapi import ApiError, Call, HandlerSet
+from bassa_server._openapi import ApiError, HandlerSet, OperationCall
 from bassa_server._security import NOT_AUTHORIZED, SessionUser, ShareGrant
 from bassa_server._zips import zip_path
 
@@ -38,19 +38,22 @@ def job_json(job: Any) -> dict[str, Any]:
 
 
 @handlers.operation("fetch_download_file")
-async def fetch_download_file(call: Call) -> Response:
+async def fetch_download_file(call: OperationCall) -> Response:
     """Stream a completed download's file (with Range) from inside the downloads folder."""
     path = await services(call).downloads.completed_file(call.params["id"])
     try:
         return LenientFileResponse(
-            path, media_type=guess_type(path), filename=path.name, range=_range(call)
+            path,
+            media_type=guess_type(path),
+            filename=path.name,
+            range=call.request.headers.get("range"),
         )
     except OSError:  # removed (retention) since the check
         raise ApiError(404, FILE_NOT_FOUND) from None
 
 
 @handlers.operation("compress")
-async def compress(call: Call) -> Response:
+async def compress(call: OperationCall) -> Response:
     """Start (or find) the zip job of a set of completed downloads.
 
     The same set of downloads (in any order) is one job: a finished or running zip of it is
@@ -143,7 +146,7 @@ def _archive_names(found: list[tuple[str, Path]]) -> list[tuple[str, Path]]:
 
 
 @handlers.operation("get_compression_progress")
-async def get_compression_progress(call: Call) -> Response:
+async def get_compression_progress(call: OperationCall) -> Response:
     """A zip job's progress flag and status."""
     process_id = call.params["gid"]
     job = await services(call).read_db(lambda db: _job(db, process_id))
@@ -151,7 +154,7 @@ async def get_compression_progress(call: Call) -> Response:
 
 
 @handlers.operation("fetch_zip")
-async def fetch_zip(call: Call) -> Response:
+async def fetch_zip(call: OperationCall) -> Response:
     """Stream a finished zip to a signed-in user or the holder of its share link."""
     svc = services(call)
     process_id = call.params["gid"]
@@ -166,14 +169,14 @@ async def fetch_zip(call: Call) -> Response:
             zip_path(svc.settings.zips_dir, process_id),
             media_type="application/zip",
             filename=f"bassa-{process_id[:16]}.zip",
-            range=_range(call),
+            range=call.request.headers.get("range"),
         )
     except OSError:  # swept since the job was read
         raise gone from None
 
 
 @handlers.operation("create_share_link")
-async def create_share_link(call: Call) -> Response:
+async def create_share_link(call: OperationCall) -> Response:
     """A signed, expiring token that opens one zip to anyone."""
     svc = services(call)
     process_id = call.body["gid"]
@@ -181,11 +184,6 @@ async def create_share_link(call: Call) -> Response:
     expires_at = svc.now() + call.body.get("expires_in", svc.settings.share_ttl_seconds)
     share = svc.shares.mint(process_id, expires_at)
     return reply({"gid": process_id, "share": share, "expires_at": expires_at})
-
-
-def _range(call: Call) -> str | None:
-    """The request's `Range` header, for a file response (the request's method decides HEAD)."""
-    return call.request.headers.get("range")
 
 
 def _job(db: Connection, process_id: str, *, missing_ok: bool = False) -> Any:

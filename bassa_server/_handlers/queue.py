@@ -9,27 +9,27 @@ from starlette.responses import Response
 
 from bassa_server._db.models import COMPLETED, ERROR, QUEUE_PAUSED, QUEUE_RUNNING, QUEUED, STARTED
 from bassa_server._handlers._common import reply, services
-from bassa_server._openapi import Call, HandlerSet
+from bassa_server._openapi import HandlerSet, OperationCall
 
 handlers = HandlerSet()
 
 
 @handlers.operation("start_queue")
-async def start_queue(call: Call) -> Response:
+async def start_queue(call: OperationCall) -> Response:
     """Let the engine send queued downloads to aria2."""
     await services(call).downloads.switch_queue(QUEUE_RUNNING)
     return reply({"status": "success", "state": QUEUE_RUNNING})
 
 
 @handlers.operation("kill_queue")
-async def kill_queue(call: Call) -> Response:
+async def kill_queue(call: OperationCall) -> Response:
     """Pause the engine."""
     await services(call).downloads.switch_queue(QUEUE_PAUSED)
     return reply({"status": "success", "state": QUEUE_PAUSED})
 
 
 @handlers.operation("get_queue_status")
-async def get_queue_status(call: Call) -> Response:
+async def get_queue_status(call: OperationCall) -> Response:
     """Whether the queue runs and how many downloads are in each status."""
     queue = await services(call).downloads.queue_state()
     return reply(

@@ -8,10 +8,10 @@ the application provides, validates, and renders every refusal as JSON `{"error"
 from bassa_server._openapi._binding import (
     After,
     Authenticate,
-    Call,
     Credential,
     Handler,
     HandlerSet,
+    OperationCall,
     build_routes,
 )
 from bassa_server._openapi._errors import ApiError, FastJSONResponse, error_response
@@ -28,12 +28,12 @@ __all__ = [
     "After",
     "ApiError",
     "Authenticate",
-    "Call",
     "Credential",
     "FastJSONResponse",
     "Handler",
     "HandlerSet",
     "Operation",
+    "OperationCall",
     "SecurityScheme",
     "SpecError",
     "build_routes",

@@ -1,7 +1,7 @@
 """Bind handlers to a spec's operations and build the Starlette routes that serve them.
 
 For each request the route runs, in order: the security hook (so an anonymous caller learns
-nothing about valid input), parameter and body validation, the handler, then the finishing hook
+nothing about valid input), parameter and body validation, the handler, then the `after` hook
 (which may add headers, e.g. a renewed session token, to every response after a successful
 authentication, refusals included). Exceptions of the application's own domain become responses
 through the `refusal` hook, so handlers need not know HTTP statuses. Binding fails at startup when
@@ -29,7 +29,7 @@ logger = logging.getLogger("bassa_server.api")
 
 
 @dataclass
-class Call:
+class OperationCall:
     """One request to one operation, with what the binding learnt about it."""
 
     request: Request
@@ -49,9 +49,9 @@ class Credential:
     request: Request
 
 
-Handler = Callable[[Call], Awaitable[Response]]
+Handler = Callable[[OperationCall], Awaitable[Response]]
 Authenticate = Callable[[Credential], Awaitable[Any]]
-After = Callable[[Call, Response], Response]
+After = Callable[[OperationCall, Response], Response]
 Refusal = Callable[[Exception], ApiError | None]
 
 
@@ -212,7 +212,7 @@ def _endpoint(
     max_body_bytes: int,
 ) -> Endpoint:
     async def endpoint(request: Request) -> Response:
-        call = Call(request=request, operation=operation)
+        call = OperationCall(request=request, operation=operation)
         try:
             call.principal = await _run_security(operation, request, authenticate)
         except ApiError as refused:

@@ -11,9 +11,9 @@ from starlette.responses import JSONResponse, Response
 
 from bassa_server._openapi import (
     ApiError,
-    Call,
     Credential,
     HandlerSet,
+    OperationCall,
     SpecError,
     build_routes,
     inline_refs,
@@ -91,7 +91,7 @@ def make_handlers() -> HandlerSet:
     """Handlers that echo what the binding handed them."""
     handlers = HandlerSet()
 
-    async def echo(call: Call) -> Response:
+    async def echo(call: OperationCall) -> Response:
         return JSONResponse(
             {"op": call.operation.operation_id, "params": call.params, "body": call.body}
         )
@@ -108,7 +108,7 @@ async def authenticate(credential: Credential) -> object:
     return "alice"
 
 
-def finish(call: Call, response: Response) -> Response:
+def after(call: OperationCall, response: Response) -> Response:
     """Mark responses to authenticated calls, as the app renews tokens."""
     if call.principal is not None:
         response.headers["token"] = "renewed"
@@ -121,7 +121,7 @@ def client(handlers: HandlerSet | None = None, max_body_bytes: int = 1000) -> ht
         read_operations(inline_refs(SPEC)),
         (handlers or make_handlers()).handlers,
         authenticate=authenticate,
-        after=finish,
+        after=after,
         max_body_bytes=max_body_bytes,
     )
     app = Starlette(routes=routes)
@@ -227,7 +227,7 @@ async def test_handler_crash_is_500_json() -> None:
     """An unexpected exception in a handler becomes a JSON 500 without a traceback."""
     handlers = make_handlers()
 
-    async def crash(call: Call) -> Response:
+    async def crash(call: OperationCall) -> Response:
         raise RuntimeError("secret internals")
 
     handlers.handlers["special"] = crash
