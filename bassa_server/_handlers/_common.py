@@ -8,18 +8,8 @@ from typing import Any
 import orjson
 from starlette.responses import Response
 
+from bassa_server import _lifecycle as lifecycle
 from bassa_server._db.models import Download
-from bassa_server._lifecycle import (
-    AlreadyStarted,
-    DownloadNotFound,
-    DownloadRefused,
-    FileGone,
-    LinkRefused,
-    NotYourDownload,
-    QuotaExceeded,
-    TooManyZips,
-    VolumeFull,
-)
 from bassa_server._openapi import ApiError, FastJSONResponse, OperationCall
 from bassa_server._services import Services
 
@@ -35,26 +25,26 @@ def services(call: OperationCall) -> Services:
 
 
 # the one table from the lifecycle's refusals to HTTP statuses
-REFUSAL_STATUS: dict[type[DownloadRefused], int] = {
-    LinkRefused: 400,
-    QuotaExceeded: 400,
-    NotYourDownload: 403,
-    DownloadNotFound: 404,
-    FileGone: 404,
-    AlreadyStarted: 409,
-    TooManyZips: 429,
-    VolumeFull: 507,
+REFUSAL_STATUS: dict[type[lifecycle.DownloadRefused], int] = {
+    lifecycle.LinkRefused: 400,
+    lifecycle.QuotaExceeded: 400,
+    lifecycle.NotYourDownload: 403,
+    lifecycle.DownloadNotFound: 404,
+    lifecycle.FileGone: 404,
+    lifecycle.AlreadyStarted: 409,
+    lifecycle.TooManyZips: 429,
+    lifecycle.VolumeFull: 507,
 }
 
 
 def download_refusal(exc: Exception) -> ApiError | None:
     """The API's answer to a refusal of the download lifecycle (None for any other error)."""
-    if not isinstance(exc, DownloadRefused):
+    if not isinstance(exc, lifecycle.DownloadRefused):
         return None
     status = REFUSAL_STATUS[type(exc)]
-    if isinstance(exc, QuotaExceeded):  # the legacy key old UIs read
+    if isinstance(exc, lifecycle.QuotaExceeded):  # the legacy key old UIs read
         return ApiError(status, exc.message, extra={"quota": "exceeded"})
-    if isinstance(exc, TooManyZips):
+    if isinstance(exc, lifecycle.TooManyZips):
         return ApiError(status, exc.message, headers={"Retry-After": str(exc.retry_after)})
     return ApiError(status, exc.message)
 
