@@ -115,6 +115,15 @@ def after(call: OperationCall, response: Response) -> Response:
     return response
 
 
+class OutOfStockError(Exception):
+    """A refusal in the application's own words."""
+
+
+def refusal(exc: Exception) -> ApiError | None:
+    """Answer `OutOfStockError` with a 409; anything else stays a fault."""
+    return ApiError(409, "out of stock") if isinstance(exc, OutOfStockError) else None
+
+
 def client(handlers: HandlerSet | None = None, max_body_bytes: int = 1000) -> httpx.AsyncClient:
     """An in-process client of an app bound to SPEC."""
     routes = build_routes(
@@ -123,6 +132,7 @@ def client(handlers: HandlerSet | None = None, max_body_bytes: int = 1000) -> ht
         authenticate=authenticate,
         after=after,
         max_body_bytes=max_body_bytes,
+        refusal=refusal,
     )
     app = Starlette(routes=routes)
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
@@ -161,6 +171,27 @@ async def test_path_parameter_is_coerced_and_validated() -> None:
     )
     assert low.headers["token"] == "renewed"
     assert (await http.get("/items/abc", headers={"token": "good"})).status_code == 400
+
+
+async def test_domain_refusals_become_responses_and_other_errors_500() -> None:
+    """An exception the refusal hook knows is its JSON answer (with the `after` headers); any
+    other exception is a 500 that shows nothing of it."""
+
+    async def refuse(call: OperationCall) -> Response:
+        raise OutOfStockError
+
+    async def crash(call: OperationCall) -> Response:
+        raise RuntimeError("secret detail")
+
+    handlers = make_handlers()
+    handlers.handlers["list_items"] = refuse
+    handlers.handlers["special"] = crash
+    http = client(handlers)
+    refused = await http.get("/items/1", headers={"token": "good"})
+    crashed = await http.get("/items/special")
+    assert (refused.status_code, refused.json()) == (409, {"error": "out of stock"})
+    assert refused.headers["token"] == "renewed"
+    assert (crashed.status_code, crashed.json()) == (500, {"error": "internal server error"})
 
 
 async def test_static_path_owns_its_path() -> None:
