@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.in_process import in_process_server
 from tests.integration.server.helpers import (
     admin_token,
@@ -16,6 +18,8 @@ from tests.integration.server.helpers import (
     start_download,
 )
 from tests.live_server import LiveServer
+
+pytestmark = pytest.mark.integration
 
 
 def test_add_download_names_it_from_the_link(server: LiveServer) -> None:

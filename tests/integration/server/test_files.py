@@ -10,6 +10,8 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.in_process import InProcessServer, in_process_server
 from tests.integration.server.helpers import (
     complete_download,
@@ -20,6 +22,8 @@ from tests.integration.server.helpers import (
 )
 from tests.live_server import LiveServer
 from tests.waiting import wait_for, wait_for_async
+
+pytestmark = pytest.mark.integration
 
 ZIP_WAIT_SECONDS = 10.0
 

@@ -6,6 +6,8 @@ import re
 import signal
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import MakeServer
 from tests.in_process import in_process_server
 from tests.integration.server.helpers import (
@@ -17,6 +19,8 @@ from tests.integration.server.helpers import (
     queue_download,
 )
 from tests.live_server import LiveServer
+
+pytestmark = pytest.mark.integration
 
 
 def test_restart_keeps_state_tokens_and_generated_secrets(make_server: MakeServer) -> None:
