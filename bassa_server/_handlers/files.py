@@ -19,6 +19,7 @@ from bassa_server._handlers._common import reply, services
 from bassa_server._lifecycle import FileGone, TooManyZips, VolumeFull, has_room
 from bassa_server._openapi import ApiError, HandlerSet, OperationCall
 from bassa_server._security import NOT_AUTHORIZED, SessionUser, ShareGrant
+from bassa_server._services import Services
 from bassa_server._zips import zip_path
 
 handlers = HandlerSet()
@@ -92,7 +93,7 @@ async def compress(call: OperationCall) -> Response:
     try:
         job, files = await svc.run_db(prepare)
     except IntegrityError:  # the same set asked for twice at once: the other request won
-        job = await svc.read_db(lambda db: _job(db, process_id))
+        job = await _existing_job(svc, process_id)
         files = None
     if files is not None:
         svc.zips.submit(process_id, files)
@@ -149,7 +150,7 @@ def _archive_names(found: list[tuple[str, Path]]) -> list[tuple[str, Path]]:
 async def get_compression_progress(call: OperationCall) -> Response:
     """A zip job's progress flag and status."""
     process_id = call.params["gid"]
-    job = await services(call).read_db(lambda db: _job(db, process_id))
+    job = await _existing_job(services(call), process_id)
     return reply(job_json(job))
 
 
@@ -160,7 +161,7 @@ async def fetch_zip(call: OperationCall) -> Response:
     process_id = call.params["gid"]
     if isinstance(call.principal, ShareGrant) and call.principal.process_id != process_id:
         raise ApiError(403, NOT_AUTHORIZED)
-    job = await svc.read_db(lambda db: _job(db, process_id, missing_ok=True))
+    job = await svc.read_db(lambda db: _job(db, process_id))
     gone = ApiError(404, "zip not found (still being built, failed or cleaned up)")
     if job is None or job.status != JOB_DONE:
         raise gone
@@ -180,14 +181,22 @@ async def create_share_link(call: OperationCall) -> Response:
     """A signed, expiring token that opens one zip to anyone."""
     svc = services(call)
     process_id = call.body["gid"]
-    await svc.read_db(lambda db: _job(db, process_id))
+    await _existing_job(svc, process_id)
     expires_at = svc.now() + call.body.get("expires_in", svc.settings.share_ttl_seconds)
     share = svc.shares.mint(process_id, expires_at)
     return reply({"gid": process_id, "share": share, "expires_at": expires_at})
 
 
-def _job(db: Connection, process_id: str, *, missing_ok: bool = False) -> Any:
-    job = db.execute(
+async def _existing_job(svc: Services, process_id: str) -> Any:
+    """The zip job `process_id`; refuses (404) an unknown one."""
+    job = await svc.read_db(lambda db: _job(db, process_id))
+    if job is None:
+        raise ApiError(404, JOB_NOT_FOUND)
+    return job
+
+
+def _job(db: Connection, process_id: str) -> Any:
+    return db.execute(
         select(
             CompressionJob.process_id,
             CompressionJob.progress,
@@ -195,6 +204,3 @@ def _job(db: Connection, process_id: str, *, missing_ok: bool = False) -> Any:
             CompressionJob.error,
         ).where(CompressionJob.process_id == process_id)
     ).first()
-    if job is None and not missing_ok:
-        raise ApiError(404, JOB_NOT_FOUND)
-    return job
