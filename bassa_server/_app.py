@@ -32,8 +32,9 @@ from bassa_server._config import Settings
 from bassa_server._db import migrate
 from bassa_server._db.engine import make_engine, make_session_factory
 from bassa_server._db.models import User
-from bassa_server._engine import Engine
+from bassa_server._engine import DownloadEngine
 from bassa_server._handlers import all_handlers
+from bassa_server._handlers._common import download_refusal
 from bassa_server._metrics import ApiMetrics, DatabaseCollector, MetricsMiddleware, metrics_endpoint
 from bassa_server._openapi import (
     HandlerSet,
@@ -46,7 +47,6 @@ from bassa_server._openapi import (
 from bassa_server._security import ADMIN_LEVEL, Security
 from bassa_server._services import LifespanService, Services
 from bassa_server._throttle import LoginThrottle
-from bassa_server._zips import ZipJobs
 
 logger = logging.getLogger("bassa_server")
 SPEC_RESOURCE = "openapi.yaml"
@@ -62,12 +62,12 @@ def version() -> str:
 
 def create_app(settings: Settings, *, clock: Callable[[], float] = time.time) -> Starlette:
     """The Bassa server app for `settings` (nothing touches the database until startup)."""
-    engine = make_engine(settings.database_url)
-    sessions = make_session_factory(engine)
+    database = make_engine(settings.database_url)
+    sessions = make_session_factory(database)
     registry = CollectorRegistry()
     services = Services(
         settings=settings,
-        engine=engine,
+        database=database,
         sessions=sessions,
         tokens=SessionTokens(settings.secret_key, settings.token_ttl_seconds, clock),
         shares=ShareTokens(settings.secret_key, clock),
@@ -75,9 +75,7 @@ def create_app(settings: Settings, *, clock: Callable[[], float] = time.time) ->
         login_throttle=LoginThrottle(settings, registry),
         clock=clock,
     )
-    zips = ZipJobs(settings.zips_dir, settings.zip_ttl_seconds, services.run_db, clock)
-    services.extras["zips"] = zips
-    services.lifespan_services.extend(_lifespan_services(services, zips))
+    services.lifespan_services.extend(_lifespan_services(services))
     metrics = ApiMetrics(registry, version())
     registry.register(DatabaseCollector(sessions))
 
@@ -87,7 +85,8 @@ def create_app(settings: Settings, *, clock: Callable[[], float] = time.time) ->
         operations,
         HandlerSet.merge(all_handlers()),
         authenticate=security.authenticate,
-        finish=security.finish,
+        after=security.renew_token,
+        refusal=download_refusal,
         max_body_bytes=settings.max_body_bytes,
     )
     routes.append(Route("/metrics", metrics_endpoint, methods=["GET"]))
@@ -133,15 +132,14 @@ def create_app(settings: Settings, *, clock: Callable[[], float] = time.time) ->
     return app
 
 
-def _lifespan_services(services: Services, zips: ZipJobs) -> list[LifespanService]:
+def _lifespan_services(services: Services) -> list[LifespanService]:
     """The background services, started in this order and stopped in reverse."""
-    started: list[LifespanService] = [zips]
+    started: list[LifespanService] = [services.zips]
     if services.settings.engine:
-        download_engine = Engine(
+        services.download_engine = DownloadEngine(
             services.settings, services.sessions, services.registry, clock=services.clock
         )
-        services.extras["download_engine"] = download_engine
-        started.append(download_engine)
+        started.append(services.download_engine)
     return started
 
 
@@ -158,7 +156,7 @@ async def _server_error(request: Request, exc: Exception) -> Response:
 
 def _prepare_database(services: Services) -> None:
     """Migrate to the newest schema and create the bootstrap admin when missing."""
-    migrate.upgrade(services.engine)
+    migrate.upgrade(services.database)
     settings = services.settings
     with services.sessions() as session, session.begin():
         if session.get(User, settings.admin_user) is not None:

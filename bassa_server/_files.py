@@ -5,7 +5,9 @@ with an empty `416`, and several ranges with `multipart/byteranges`; it also ope
 when it starts sending, so a zip swept between the handler's check and the send cuts the response
 short. This response opens the file when it is created (an open file stays readable after it is
 deleted), ignores a malformed or multiple range (a 200 with the whole file, as RFC 9110 allows),
-and answers 416 in the API's JSON error shape.
+and refuses an unsatisfiable range with a 416 in the API's JSON error shape, raised when the
+response is created, so it passes through the binding like any other refusal. The one range is
+parsed here (RFC 9110 §14.1.2) rather than with Starlette's private parser.
 """
 
 from __future__ import annotations
@@ -19,26 +21,13 @@ from pathlib import Path
 from urllib.parse import quote
 
 import anyio.to_thread
-from starlette.datastructures import Headers
-from starlette.responses import FileResponse, MalformedRangeHeader, RangeNotSatisfiable, Response
+from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
-from bassa_server._openapi import error_response
+from bassa_server._openapi import ApiError
 
 # Linux reads a window in when it is mapped; elsewhere its pages fault in during the write instead
 POPULATE: int = getattr(mmap, "MAP_POPULATE", 0)
-
-
-def inside(folder: Path, relative: str) -> Path | None:
-    """`folder / relative` when it is a regular file that stays inside `folder`, else None."""
-    base = folder.resolve()
-    try:
-        candidate = (base / relative).resolve(strict=True)
-    except (OSError, RuntimeError, ValueError):
-        return None
-    if not candidate.is_relative_to(base) or not candidate.is_file():
-        return None
-    return candidate
 
 
 def guess_type(path: Path) -> str:
@@ -54,9 +43,11 @@ def _disposition(filename: str) -> str:
 
 
 class LenientFileResponse(Response):
-    """A file download (whole or one byte range) from a file opened at creation.
+    """A file download (whole or the one byte range `range` asks for) from a file opened at
+    creation.
 
-    Raises FileNotFoundError (or another OSError) at creation when the file cannot be opened.
+    Raises FileNotFoundError (or another OSError) at creation when the file cannot be opened, and
+    `ApiError(416)` when `range` asks only for bytes past its end.
     """
 
     # Each hop to a worker thread maps the next window of the file with MAP_POPULATE (so any disk
@@ -74,10 +65,19 @@ class LenientFileResponse(Response):
     # harmless to a map) and a zip is replaced by rename, never rewritten in place.
     chunk_size = 32 * 1024 * 1024
 
-    def __init__(self, path: Path, *, media_type: str, filename: str) -> None:
+    def __init__(
+        self, path: Path, *, media_type: str, filename: str, range: str | None = None
+    ) -> None:
         self._fd = os.open(path, os.O_RDONLY)
         stat = os.fstat(self._fd)
         self._size = stat.st_size
+        try:
+            self._range = byte_range(range, self._size)
+        except UnsatisfiableRangeError:
+            os.close(self._fd)
+            raise ApiError(
+                416, "range not satisfiable", headers={"content-range": f"bytes */{self._size}"}
+            ) from None
         etag = hashlib.md5(f"{stat.st_mtime}-{stat.st_size}".encode(), usedforsecurity=False)
         super().__init__(
             media_type=media_type,
@@ -98,23 +98,8 @@ class LenientFileResponse(Response):
 
     async def _send(self, scope: Scope, receive: Receive, send: Send) -> None:
         start, end, status = 0, self._size, 200
-        http_range = Headers(scope=scope).get("range")
-        if http_range is not None:
-            try:
-                ranges = FileResponse._parse_range_header(http_range, self._size)
-            except MalformedRangeHeader:
-                ranges = []
-            except RangeNotSatisfiable:
-                refusal = error_response(
-                    416, "range not satisfiable", headers={"content-range": f"bytes */{self._size}"}
-                )
-                for name in ("token", "access-control-expose-headers"):
-                    if name in self.headers:
-                        refusal.headers[name] = self.headers[name]
-                await refusal(scope, receive, send)
-                return
-            if len(ranges) == 1:
-                (start, end), status = ranges[0], 206
+        if self._range is not None:
+            (start, end), status = self._range, 206
         headers = [(k, v) for k, v in self.raw_headers if k != b"content-length"]
         headers.append((b"content-length", str(end - start).encode()))
         if status == 206:
@@ -150,6 +135,33 @@ class LenientFileResponse(Response):
             offset=offset,
         )
         return memoryview(mapped)[position - offset :]
+
+
+class UnsatisfiableRangeError(Exception):
+    """A `Range` that asks only for bytes past the end of the file."""
+
+
+def byte_range(header: str | None, size: int) -> tuple[int, int] | None:
+    """The half-open byte range `[start, end)` a single-range `Range` header asks for; None for
+    no header, a malformed one, another unit or several ranges (the whole file is sent)."""
+    if header is None:
+        return None
+    unit, _, spec = header.partition("=")
+    if unit.strip().lower() != "bytes" or "," in spec:
+        return None
+    first, dash, last = (part.strip() for part in spec.strip().partition("-"))
+    if not dash or not (first or last) or not all(p.isdigit() for p in (first, last) if p):
+        return None
+    if not first:  # a suffix: the last `last` bytes
+        if int(last) == 0 or size == 0:
+            raise UnsatisfiableRangeError
+        return max(size - int(last), 0), size
+    start = int(first)
+    if last and int(last) < start:
+        return None  # `5-3`: malformed, ignored
+    if start >= size:
+        raise UnsatisfiableRangeError
+    return start, min(int(last) + 1 if last else size, size)
 
 
 async def _cancel_on_disconnect(receive: Receive, scope: anyio.CancelScope) -> None:

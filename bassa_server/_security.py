@@ -23,7 +23,7 @@ from starlette.responses import Response
 from bassa_api_client.spec_facts import OPERATIONS, SECURITY_SCHEMES, SHARE_TOKEN_OPERATIONS
 from bassa_server._auth import SessionClaim, same_secret
 from bassa_server._db.models import User
-from bassa_server._openapi import ApiError, Call, Credential
+from bassa_server._openapi import ApiError, Credential, OperationCall
 from bassa_server._prepared import PreparedRead
 from bassa_server._services import Services
 
@@ -68,7 +68,7 @@ class KeyHolder:
 
 
 class Security:
-    """The `authenticate` and `finish` hooks of the binding, over one app's services."""
+    """The `authenticate` and `after` hooks of the binding, over one app's services."""
 
     def __init__(self, services: Services) -> None:
         self.services = services
@@ -113,7 +113,7 @@ class Security:
         states[session.user_name] = (now, user)
         return user if user is not None and user.session_stamp == session.stamp else None
 
-    def finish(self, call: Call, response: Response) -> Response:
+    def renew_token(self, call: OperationCall, response: Response) -> Response:
         """Renew the session of a caller whose token was valid, on every response."""
         if isinstance(call.principal, SessionUser):
             response.headers[TOKEN_HEADER] = self.services.tokens.mint(call.principal.session)
@@ -131,7 +131,7 @@ _ACTIVE_USER = PreparedRead(
 )
 
 
-def session_user(call: Call) -> SessionUser:
+def session_user(call: OperationCall) -> SessionUser:
     """The session user of a call whose operation only admits session tokens."""
     if not isinstance(call.principal, SessionUser):
         raise ApiError(403, TOKEN_ERROR)

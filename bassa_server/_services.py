@@ -1,4 +1,5 @@
-"""What every handler needs, built once per app: settings, database, token codecs, metrics.
+"""What every handler needs, built once per app: settings, database, token codecs, metrics, the
+download lifecycle, the zip jobs and (where enabled) this replica's download engine.
 
 Database work runs through `run_db`, one short transaction per call, with synchronous SQLAlchemy
 (the engine factory serves SQLite, MySQL and PostgreSQL alike). Writes, and every call on a server
@@ -14,7 +15,7 @@ import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import anyio
 import anyio.to_thread
@@ -24,9 +25,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bassa_server._auth import SessionTokens, ShareTokens
 from bassa_server._config import Settings
+from bassa_server._lifecycle import DownloadLifecycle
 from bassa_server._prepared import PreparedRead
 from bassa_server._read_cache import ReadCache
 from bassa_server._throttle import LoginThrottle
+from bassa_server._zips import ZipJobs
+
+if TYPE_CHECKING:
+    from bassa_server._engine import DownloadEngine
 
 T = TypeVar("T")
 
@@ -49,7 +55,7 @@ class Services:
     """The shared state of one running app."""
 
     settings: Settings
-    engine: Engine
+    database: Engine  # SQLAlchemy's engine: the connection pool
     sessions: sessionmaker[Session]
     tokens: SessionTokens
     shares: ShareTokens
@@ -57,13 +63,27 @@ class Services:
     login_throttle: LoginThrottle
     clock: Callable[[], float] = time.time
     lifespan_services: list[LifespanService] = field(default_factory=list)
-    extras: dict[str, Any] = field(default_factory=dict)
+    download_engine: DownloadEngine | None = None  # None where this replica runs no engine
+    downloads: DownloadLifecycle = field(init=False)
+    zips: ZipJobs = field(init=False)
     # user name -> (monotonic time read, what the security hook learnt); see _security.py
     user_states: dict[str, tuple[float, Any]] = field(default_factory=dict)
     _reader: PoolProxiedConnection | None = None
     _reader_cache: ReadCache = field(default_factory=ReadCache)
     # one write limiter per event loop (a limiter belongs to the loop that made it)
     _writers: dict[int, anyio.CapacityLimiter] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.downloads = DownloadLifecycle(
+            self.settings, self, clock=self.clock, on_queue_change=self.wake_download_engine
+        )
+        settings = self.settings
+        self.zips = ZipJobs(settings.zips_dir, settings.zip_ttl_seconds, self.run_db, self.clock)
+
+    def wake_download_engine(self) -> None:
+        """Let this replica's download engine act now rather than at its next poll."""
+        if self.download_engine is not None:
+            self.download_engine.wake()
 
     def forget_user(self, *user_names: str) -> None:
         """Drop cached account states after a change (block, rename, delete…) on this replica."""
@@ -73,7 +93,7 @@ class Services:
     @property
     def inline_reads(self) -> bool:
         """Whether reads run on the event loop (a local SQLite file) or in a worker thread."""
-        return self.engine.dialect.name == "sqlite"
+        return self.database.dialect.name == "sqlite"
 
     def now(self) -> int:
         """The current time in whole Unix seconds."""
@@ -108,7 +128,7 @@ class Services:
         return self._read(work)
 
     def _read(self, work: Callable[[Connection], T]) -> T:
-        with self.engine.connect() as connection:
+        with self.database.connect() as connection:
             return work(connection)
 
     async def prepared(self, read: PreparedRead, **values: Any) -> list[tuple[Any, ...]]:
@@ -118,11 +138,11 @@ class Services:
         transaction (the driver begins one only before writes), so each read sees the latest
         commit, without a pool checkout and reset per request.
         """
-        dialect = self.engine.dialect
+        dialect = self.database.dialect
         if not self.inline_reads:
 
             def in_thread() -> list[tuple[Any, ...]]:
-                with self.engine.connect() as connection:
+                with self.database.connect() as connection:
                     return read.all(connection.connection, dialect, **values)
 
             return await anyio.to_thread.run_sync(in_thread)
@@ -136,7 +156,7 @@ class Services:
         if not self.inline_reads:
             return shape(await self.prepared(read, **values))
         reader = self._kept_reader()
-        dialect = self.engine.dialect
+        dialect = self.database.dialect
         return self._reader_cache.get(
             reader,
             (read, shape, *sorted(values.items())),
@@ -145,7 +165,7 @@ class Services:
 
     def _kept_reader(self) -> PoolProxiedConnection:
         if self._reader is None:
-            self._reader = self.engine.raw_connection()
+            self._reader = self.database.raw_connection()
             self._reader_cache = ReadCache()  # data_version counts per connection
         return self._reader
 
@@ -154,4 +174,4 @@ class Services:
         if self._reader is not None:
             self._reader.close()
             self._reader = None
-        self.engine.dispose()
+        self.database.dispose()

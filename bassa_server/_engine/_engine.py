@@ -21,14 +21,14 @@ from collections.abc import Callable
 from prometheus_client import CollectorRegistry
 
 from bassa_server._config import Settings
+from bassa_server._lifecycle._retention import apply_retention
+from bassa_server._lifecycle._transfers import SessionFactory
 
 from ._aria2 import ExternalAria2, ManagedAria2
 from ._egress import ExternalEgress, ManagedEgress, egress_for
 from ._metrics import EngineMetrics
-from ._retention import apply_retention
 from ._rpc import Aria2Unavailable
 from ._scheduler import Scheduler, SchedulerConfig
-from ._store import SessionFactory
 
 log = logging.getLogger("bassa.engine")
 
@@ -49,7 +49,7 @@ def default_engine_id(settings: Settings) -> str:
     return f"{socket.gethostname()[:48]}-{digest}"
 
 
-class Engine:
+class DownloadEngine:
     """aria2 supervision, the continuous scheduler, retention and the engine metrics."""
 
     def __init__(

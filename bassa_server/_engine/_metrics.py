@@ -20,8 +20,7 @@ from prometheus_client.registry import Collector
 from sqlalchemy.exc import SQLAlchemyError
 
 from bassa_server._db.models import STATUS_NAMES
-
-from ._store import SessionFactory, snapshot
+from bassa_server._lifecycle._transfers import SessionFactory, snapshot
 
 log = logging.getLogger("bassa.engine.metrics")
 
@@ -118,7 +117,8 @@ class QueueCollector(Collector):
         """Yield the scrape-time gauges; database gauges are left out when it cannot be read."""
         yield from self._volume()
         try:
-            state = snapshot(self._sessions)
+            with self._sessions() as session:
+                state = snapshot(session)
         except SQLAlchemyError:
             log.warning("metrics: cannot read the queue from the database", exc_info=True)
             return

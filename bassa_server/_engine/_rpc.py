@@ -32,7 +32,6 @@ STATUS_KEYS = [
     "errorCode",
     "errorMessage",
     "files",
-    "followedBy",
 ]
 
 
@@ -66,7 +65,6 @@ class TransferStatus:
     error_code: str
     error_message: str
     path: str
-    followed_by: tuple[str, ...]
 
     @classmethod
     def from_rpc(cls, raw: Mapping[str, Any]) -> TransferStatus:
@@ -81,7 +79,6 @@ class TransferStatus:
             error_code=str(raw.get("errorCode", "")),
             error_message=str(raw.get("errorMessage", "")),
             path=str(files[0].get("path", "")),
-            followed_by=tuple(raw.get("followedBy", ())),
         )
 
 

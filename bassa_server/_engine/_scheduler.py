@@ -14,8 +14,8 @@ Each pass (every `engine_poll_seconds`, and at once when woken) does, in order:
 4. Re-queue downloads whose owner stopped renewing its claim (a dead replica).
 5. Fail the queued downloads of owners who are over quota, then, while the queue runs, the disk
    has room and the egress proxy is up, claim queued downloads up to the concurrency limit (only
-   for owners the quota book admits, see `_store.QuotaBook`) and hand them to aria2. A burst of
-   adds thus ends at most one download past the quota.
+   for owners the quota book admits, see `_lifecycle/_transfers.QuotaBook`) and hand them to
+   aria2. A burst of adds thus ends at most one download past the quota.
 
 Every download is handed to aria2 with the egress proxy as its proxy for every protocol, so
 each connection it makes (every redirect hop included) is checked by the proxy when it is made.
@@ -33,21 +33,22 @@ import asyncio
 import dataclasses
 import logging
 import secrets
-import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from . import _store
-from ._metrics import EngineMetrics
-from ._paths import (
+from bassa_server._lifecycle import _transfers as transfers
+from bassa_server._lifecycle._paths import (
     download_folder,
+    has_room,
     name_from_link,
     relative_inside,
     remove_download_folder,
     safe_file_name,
 )
+
+from ._metrics import EngineMetrics
 from ._rpc import Aria2Rpc, Aria2RpcError, TransferStatus
 
 log = logging.getLogger("bassa.engine")
@@ -75,7 +76,7 @@ class Scheduler:
     def __init__(
         self,
         config: SchedulerConfig,
-        sessions: _store.SessionFactory,
+        sessions: transfers.SessionFactory,
         rpc: Callable[[], Aria2Rpc],
         metrics: EngineMetrics,
         clock: Callable[[], float] = time.time,
@@ -106,13 +107,13 @@ class Scheduler:
         poll interval later.
         """
         config = self._config
-        running = await self._db(_store.queue_running)
-        owned = await self._db(_store.owned, config.engine_id)
+        running = await self._db(transfers.queue_running)
+        owned = await self._db(transfers.owned, config.engine_id)
         self._soonest_end = None
         proxy = self._proxy()
         if proxy is not None and proxy != self._proxied_url:
             self._proxied, self._proxied_url = set(), proxy
-        busy: list[_store.Transfer] = []
+        busy: list[transfers.Transfer] = []
         for transfer in owned:
             if await self._reconcile(transfer, running, proxy):
                 busy.append(transfer)
@@ -120,9 +121,9 @@ class Scheduler:
         await self._remove_strays()
         self._metrics.aria2_up.set(1)
         now = int(self._clock())
-        await self._db(_store.heartbeat, config.engine_id, now)
+        await self._db(transfers.heartbeat, config.engine_id, now)
         cutoff = now - config.claim_timeout_seconds
-        if taken := await self._db(_store.take_over_stale, config.engine_id, cutoff):
+        if taken := await self._db(transfers.take_over_stale, config.engine_id, cutoff):
             log.warning("re-queued %d download(s) whose engine stopped answering", taken)
         if self._egress_down != (proxy is None):
             self._egress_down = proxy is None
@@ -133,41 +134,40 @@ class Scheduler:
         if running and proxy is not None and self._disk_has_room():
             book = await self._quota_book(now)
             for transfer in await self._db(
-                _store.claim, config.engine_id, config.max_concurrent - len(busy), now, book
+                transfers.claim, config.engine_id, config.max_concurrent - len(busy), now, book
             ):
                 await self._add(transfer, gid=None, running=True, proxy=proxy)
         return self._soonest_end
 
-    async def _quota_book(self, now: int) -> _store.QuotaBook | None:
+    async def _quota_book(self, now: int) -> transfers.QuotaBook | None:
         """Who may start downloads; fails the queued downloads of owners over quota (the
         quota was checked when they were queued, but a burst of adds all saw it unused)."""
         config = self._config
         if config.quota_bytes <= 0:
             return None
         book = await self._db(
-            _store.quota_book,
+            transfers.quota_book,
             quota=config.quota_bytes,
             reserve=config.max_download_bytes or config.quota_bytes,
             since=now - config.quota_window_seconds,
         )
-        if refused := await self._db(_store.fail_queued, book.over(), QUOTA_REASON):
+        if refused := await self._db(transfers.fail_queued, book.over(), QUOTA_REASON):
             self._metrics.refused("quota", refused)
             log.info("refused %d queued download(s) of users over quota", refused)
         return book
 
     def _disk_has_room(self) -> bool:
-        free = shutil.disk_usage(self._config.downloads_dir).free
-        full = free < self._config.min_free_bytes
+        full = not has_room(self._config.downloads_dir, self._config.min_free_bytes)
         if full != self._disk_full:
             self._disk_full = full
             if full:
-                log.warning("free space %d < min_free_bytes: not starting downloads", free)
+                log.warning("free space < min_free_bytes: not starting downloads")
             else:
                 log.info("free space is back above min_free_bytes; starting downloads")
         return not full
 
     async def _add(
-        self, transfer: _store.Transfer, *, gid: str | None, running: bool, proxy: str | None
+        self, transfer: transfers.Transfer, *, gid: str | None, running: bool, proxy: str | None
     ) -> None:
         """Hand a download to aria2 under a GID recorded first, so a crash cannot orphan it.
 
@@ -179,7 +179,7 @@ class Scheduler:
             return
         if gid is None:
             gid = secrets.token_hex(8)
-            if not await self._db(_store.set_gid, transfer.id, config.engine_id, gid):
+            if not await self._db(transfers.set_gid, transfer.id, config.engine_id, gid):
                 return  # no longer ours
         fallback = f"download-{transfer.id}"
         name = safe_file_name(
@@ -201,7 +201,9 @@ class Scheduler:
         self._proxied.add(gid)
         log.info("download %d started as %s", transfer.id, gid)
 
-    async def _reconcile(self, transfer: _store.Transfer, running: bool, proxy: str | None) -> bool:
+    async def _reconcile(
+        self, transfer: transfers.Transfer, running: bool, proxy: str | None
+    ) -> bool:
         """Bring one owned download up to date; return whether it still holds a slot."""
         rpc = self._rpc()
         if transfer.gid is None:
@@ -235,7 +237,7 @@ class Scheduler:
             elif not running and status.status in {"active", "waiting"}:
                 await rpc.pause(transfer.gid)
             await self._db(
-                _store.progress,
+                transfers.progress,
                 transfer.id,
                 self._config.engine_id,
                 total=status.total_length,
@@ -254,7 +256,7 @@ class Scheduler:
         limit = self._config.max_download_bytes
         return limit > 0 and max(sizes) > limit
 
-    async def _stop_too_big(self, transfer: _store.Transfer, size: int) -> None:
+    async def _stop_too_big(self, transfer: transfers.Transfer, size: int) -> None:
         limit = self._config.max_download_bytes
         self._metrics.refused("max_size")
         await self._fail(
@@ -262,7 +264,7 @@ class Scheduler:
         )
 
     async def _through_proxy(
-        self, transfer: _store.Transfer, proxy: str | None, *, running: bool
+        self, transfer: transfers.Transfer, proxy: str | None, *, running: bool
     ) -> bool:
         """Whether a download aria2 already holds (e.g. restored from its session) runs
         through the current proxy; if not, it is put right and False returned.
@@ -298,14 +300,14 @@ class Scheduler:
         await self._add(transfer, gid=transfer.gid, running=running, proxy=proxy)
         return False
 
-    async def _hold_to_quota(self, running: list[_store.Transfer]) -> None:
+    async def _hold_to_quota(self, running: list[transfers.Transfer]) -> None:
         """Stop the downloads that take their owner over quota, all but the first started."""
         config = self._config
         if config.quota_bytes <= 0 or not running:
             return
         since = int(self._clock()) - config.quota_window_seconds
-        usage = await self._db(_store.quota_usage, {t.user_name for t in running}, since)
-        first: dict[str, _store.Transfer] = {}
+        usage = await self._db(transfers.quota_usage, {t.user_name for t in running}, since)
+        first: dict[str, transfers.Transfer] = {}
         for transfer in sorted(running, key=lambda t: (t.started_time or 0, t.id)):
             first.setdefault(transfer.user_name, transfer)
         for transfer in running:
@@ -315,7 +317,7 @@ class Scheduler:
                 self._metrics.refused("quota")
                 await self._fail(transfer, QUOTA_REASON)
 
-    async def _complete(self, transfer: _store.Transfer, status: TransferStatus) -> None:
+    async def _complete(self, transfer: transfers.Transfer, status: TransferStatus) -> None:
         config = self._config
         relative = relative_inside(status.path, config.downloads_dir) if status.path else None
         if relative is None:
@@ -333,7 +335,7 @@ class Scheduler:
         now = int(self._clock())
         name = Path(relative).name
         done = await self._db(
-            _store.complete,
+            transfers.complete,
             transfer.id,
             config.engine_id,
             size=size,
@@ -346,22 +348,22 @@ class Scheduler:
             log.info("download %d completed: %s (%d bytes)", transfer.id, relative, size)
         await self._rpc().remove(status.gid)
 
-    async def _fail(self, transfer: _store.Transfer, reason: str) -> None:
+    async def _fail(self, transfer: transfers.Transfer, reason: str) -> None:
         config = self._config
         # the partial file goes first: whoever sees status 4 finds nothing left behind
         await asyncio.to_thread(remove_download_folder, config.downloads_dir, transfer.id)
-        if await self._db(_store.fail, transfer.id, config.engine_id, reason):
+        if await self._db(transfers.fail, transfer.id, config.engine_id, reason):
             now = int(self._clock())
             self._metrics.finished("error", seconds=self._elapsed(transfer, now))
             log.warning("download %d failed: %s", transfer.id, reason)
 
     @staticmethod
-    def _elapsed(transfer: _store.Transfer, now: int) -> float:
+    def _elapsed(transfer: transfers.Transfer, now: int) -> float:
         return float(now - transfer.started_time) if transfer.started_time else 0.0
 
     async def _remove_strays(self) -> None:
         rpc = self._rpc()
-        wanted = await self._db(_store.started_gids)
+        wanted = await self._db(transfers.started_gids)
         for gid in await rpc.gids() - wanted:
             log.info("removing %s from aria2: no started download uses it", gid)
             await rpc.remove(gid)

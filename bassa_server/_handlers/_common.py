@@ -8,26 +8,45 @@ from typing import Any
 import orjson
 from starlette.responses import Response
 
+from bassa_server import _lifecycle as lifecycle
 from bassa_server._db.models import Download
-from bassa_server._openapi import Call, FastJSONResponse
+from bassa_server._openapi import ApiError, FastJSONResponse, OperationCall
 from bassa_server._services import Services
 
 PAGE_SIZE = 15
 SUCCESS = {"status": "success"}
 
 
-def services(call: Call) -> Services:
+def services(call: OperationCall) -> Services:
     """The services of the app serving `call`."""
     found = call.request.app.state.services
     assert isinstance(found, Services)
     return found
 
 
-def wake_engine(svc: Services) -> None:
-    """Let this replica's download engine act now rather than at its next poll."""
-    download_engine = svc.extras.get("download_engine")
-    if download_engine is not None:
-        download_engine.wake()
+# the one table from the lifecycle's refusals to HTTP statuses
+REFUSAL_STATUS: dict[type[lifecycle.DownloadRefused], int] = {
+    lifecycle.LinkRefused: 400,
+    lifecycle.QuotaExceeded: 400,
+    lifecycle.NotYourDownload: 403,
+    lifecycle.DownloadNotFound: 404,
+    lifecycle.FileGone: 404,
+    lifecycle.AlreadyStarted: 409,
+    lifecycle.TooManyZips: 429,
+    lifecycle.VolumeFull: 507,
+}
+
+
+def download_refusal(exc: Exception) -> ApiError | None:
+    """The API's answer to a refusal of the download lifecycle (None for any other error)."""
+    if not isinstance(exc, lifecycle.DownloadRefused):
+        return None
+    status = REFUSAL_STATUS[type(exc)]
+    if isinstance(exc, lifecycle.QuotaExceeded):  # the legacy key old UIs read
+        return ApiError(status, exc.message, extra={"quota": "exceeded"})
+    if isinstance(exc, lifecycle.TooManyZips):
+        return ApiError(status, exc.message, headers={"Retry-After": str(exc.retry_after)})
+    return ApiError(status, exc.message)
 
 
 def reply(body: Any, status: int = 200) -> FastJSONResponse:

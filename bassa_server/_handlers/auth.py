@@ -12,7 +12,7 @@ from starlette.responses import Response
 from bassa_server._auth import SessionClaim, hash_password_async, verify_password_async
 from bassa_server._db.models import User
 from bassa_server._handlers._common import SUCCESS, reply, services
-from bassa_server._openapi import ApiError, Call, HandlerSet
+from bassa_server._openapi import ApiError, HandlerSet, OperationCall
 
 handlers = HandlerSet()
 ORDINARY_LEVEL = 1
@@ -20,7 +20,7 @@ THROTTLED = "too many failed logins, try again later"
 
 
 @handlers.operation("login")
-async def login(call: Call) -> Response:
+async def login(call: OperationCall) -> Response:
     """Check the credentials; an approved, unblocked user gets a first token. Failures slow
     down the client that makes them (_throttle.py)."""
     svc = services(call)
@@ -55,7 +55,7 @@ async def login(call: Call) -> Response:
 
 
 @handlers.operation("sign_up")
-async def sign_up(call: Call) -> Response:
+async def sign_up(call: OperationCall) -> Response:
     """Create an unapproved ordinary user."""
     svc = services(call)
     body = call.body
@@ -79,7 +79,7 @@ async def sign_up(call: Call) -> Response:
     return reply(SUCCESS)
 
 
-async def create_user(call: Call, create: Callable[[Session], None]) -> None:
+async def create_user(call: OperationCall, create: Callable[[Session], None]) -> None:
     """Run `create`; a concurrent request that took the name or address first is a 409 too."""
     try:
         await services(call).run_db(create)

@@ -1,18 +1,17 @@
-"""Download records: queue, delete, rate, list, and one download's progress."""
+"""Download records: list pages; queue, delete, rate and one download's progress, through the
+download lifecycle."""
 
 from __future__ import annotations
 
-import shutil
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, func, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, select
 from starlette.responses import Response
 
-from bassa_server._db.models import COMPLETED, ERROR, QUEUED, Download, Rating
-from bassa_server._engine._store import used_bytes
+from bassa_server._db.models import COMPLETED, Download
 from bassa_server._handlers._common import (
     DOWNLOAD_COLUMNS,
     DOWNLOAD_KEYS,
@@ -23,17 +22,13 @@ from bassa_server._handlers._common import (
     page_offset,
     reply,
     services,
-    wake_engine,
 )
-from bassa_server._links import check_link, download_name
-from bassa_server._openapi import ApiError, Call, HandlerSet
+from bassa_server._openapi import HandlerSet, OperationCall
 from bassa_server._prepared import PreparedRead
 from bassa_server._redact import redact_link
-from bassa_server._security import NOT_AUTHORIZED, SessionUser, session_user
+from bassa_server._security import session_user
 
 handlers = HandlerSet()
-NOT_FOUND = "download not found"
-DELETABLE = (QUEUED, ERROR)
 # the list pages are the hottest reads: their statements are built once (indexes
 # (user_name, added_time, id) and (status, completed_time, id) serve them)
 _OWN_PAGE = PreparedRead(
@@ -53,7 +48,7 @@ _COMPLETED_PAGE = PreparedRead(
 
 
 @handlers.operation("list_own_downloads")
-async def list_own_downloads(call: Call) -> Response:
+async def list_own_downloads(call: OperationCall) -> Response:
     """The caller's downloads, oldest first, 15 a page."""
     user_name, offset = session_user(call).user_name, page_offset(call.params["page"])
     svc = services(call)
@@ -62,7 +57,7 @@ async def list_own_downloads(call: Call) -> Response:
 
 
 @handlers.operation("list_completed_downloads")
-async def list_completed_downloads(call: Call) -> Response:
+async def list_completed_downloads(call: OperationCall) -> Response:
     """Every user's completed downloads, newest first, 15 a page; other users' links redacted."""
     viewer = session_user(call).user_name
     offset = page_offset(call.params["page"])
@@ -103,130 +98,34 @@ def _shared_json(rows: Sequence[Sequence[Any]], viewer: str | None) -> bytes:
 
 
 @handlers.operation("add_download")
-async def add_download(call: Call) -> Response:
+async def add_download(call: OperationCall) -> Response:
     """Queue a link after the scheme, address, quota and free-space checks."""
-    svc = services(call)
-    settings = svc.settings
     user = session_user(call)
-    link: str = call.body["link"]
-    await check_link(link, settings)
-    now = svc.now()
-
-    def queue(session: Session) -> int:
-        # in the same worker thread as the insert: statvfs can block on a network volume
-        if shutil.disk_usage(settings.downloads_dir).free < settings.min_free_bytes:
-            raise ApiError(507, "the downloads volume is too full")
-        # a running download counts with the bytes it wrote when it announced no size; the
-        # engine enforces the quota again when it starts downloads and while they run
-        used = session.scalar(
-            select(func.coalesce(func.sum(used_bytes()), 0)).where(
-                Download.user_name == user.user_name,
-                Download.added_time > now - settings.quota_window_seconds,
-            )
-        )
-        if int(used or 0) >= settings.quota_bytes:
-            raise ApiError(400, "quota exceeded", extra={"quota": "exceeded"})
-        row = Download(
-            link=link,
-            user_name=user.user_name,
-            download_name=download_name(link),
-            added_time=now,
-            status=QUEUED,
-        )
-        session.add(row)
-        session.flush()
-        return row.id
-
-    download_id = await svc.run_db(queue)
-    wake_engine(svc)
+    download_id = await services(call).downloads.queue(call.body["link"], user.user_name)
     return reply({**SUCCESS, "id": download_id})
 
 
 @handlers.operation("delete_download")
-async def delete_download(call: Call) -> Response:
+async def delete_download(call: OperationCall) -> Response:
     """Delete one's own (or, as an admin, anyone's) queued or failed download."""
     user = session_user(call)
-    download_id = call.params["id"]
-
-    def remove(session: Session) -> None:
-        _owned(session, download_id, user)
-        removed = session.execute(
-            delete(Download).where(Download.id == download_id, Download.status.in_(DELETABLE))
-        )
-        if getattr(removed, "rowcount", 0) == 0:
-            raise ApiError(409, "the download has started; it cannot be deleted")
-
-    await services(call).run_db(remove)
+    await services(call).downloads.delete(call.params["id"], user.user_name, is_admin=user.is_admin)
     return reply(SUCCESS)
 
 
 @handlers.operation("rate_download")
-async def rate_download(call: Call) -> Response:
-    """Set the caller's rating of a download they can see; recompute the rounded average."""
+async def rate_download(call: OperationCall) -> Response:
+    """Set the caller's rating of a download they can see; reply the rounded average."""
     user = session_user(call)
-    download_id = call.params["id"]
-    rate: int = call.body["rate"]
-
-    def rate_it(session: Session) -> int:
-        # only what the caller can see may be rated: their own downloads and the shared
-        # library (completed downloads); anything else answers exactly like a missing id, so
-        # ratings cannot probe which ids exist or what other users queue
-        visible = session.scalar(
-            select(Download.id).where(
-                Download.id == download_id,
-                or_(Download.user_name == user.user_name, Download.status == COMPLETED),
-            )
-        )
-        if visible is None:
-            raise ApiError(404, NOT_FOUND)
-        existing = session.get(Rating, (user.user_name, download_id))
-        if existing is None:
-            session.add(Rating(user_name=user.user_name, download_id=download_id, rate=rate))
-        else:
-            existing.rate = rate
-        session.flush()
-        average = session.scalar(
-            select(func.avg(Rating.rate)).where(Rating.download_id == download_id)
-        )
-        rating = int(float(average or 0) + 0.5)
-        session.execute(update(Download).where(Download.id == download_id).values(rating=rating))
-        return rating
-
-    rating = await services(call).run_db(rate_it)
+    downloads = services(call).downloads
+    rating = await downloads.rate(call.params["id"], user.user_name, call.body["rate"])
     return reply({**SUCCESS, "rating": rating})
 
 
 @handlers.operation("get_download_status")
-async def get_download_status(call: Call) -> Response:
+async def get_download_status(call: OperationCall) -> Response:
     """One download's status and progress, as the engine last reported it."""
     user = session_user(call)
-    row = await services(call).read_db(lambda db: _owned(db, call.params["id"], user))
-    return reply(
-        {
-            "id": row.id,
-            "status": row.status,
-            "completed_length": row.completed_length,
-            "total_length": row.size,
-            "download_speed": row.download_speed,
-            "error": row.error,
-        }
-    )
-
-
-def _owned(db: Session | Connection, download_id: int, user: SessionUser) -> Any:
-    row = db.execute(
-        select(
-            Download.id,
-            Download.user_name,
-            Download.status,
-            Download.completed_length,
-            Download.size,
-            Download.download_speed,
-            Download.error,
-        ).where(Download.id == download_id)
-    ).first()
-    if row is None:
-        raise ApiError(404, NOT_FOUND)
-    if row.user_name != user.user_name and not user.is_admin:
-        raise ApiError(403, NOT_AUTHORIZED)
-    return row
+    downloads = services(call).downloads
+    status = await downloads.status(call.params["id"], user.user_name, is_admin=user.is_admin)
+    return reply(dataclasses.asdict(status))

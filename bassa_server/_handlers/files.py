@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -14,12 +13,14 @@ from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from bassa_server._config import Settings
-from bassa_server._db.models import COMPLETED, JOB_DONE, JOB_RUNNING, CompressionJob, Download
-from bassa_server._files import LenientFileResponse, guess_type, inside
+from bassa_server._db.models import JOB_DONE, JOB_RUNNING, CompressionJob
+from bassa_server._files import LenientFileResponse, guess_type
 from bassa_server._handlers._common import reply, services
-from bassa_server._openapi import ApiError, Call, HandlerSet
+from bassa_server._lifecycle import FileGone, TooManyZips, VolumeFull, has_room
+from bassa_server._openapi import ApiError, HandlerSet, OperationCall
 from bassa_server._security import NOT_AUTHORIZED, SessionUser, ShareGrant
-from bassa_server._zips import ZipJobs, zip_path
+from bassa_server._services import Services
+from bassa_server._zips import zip_path
 
 handlers = HandlerSet()
 FILE_NOT_FOUND = "file not found"
@@ -37,32 +38,23 @@ def job_json(job: Any) -> dict[str, Any]:
     }
 
 
-def zip_jobs(call: Call) -> ZipJobs:
-    """The app's zip job runner."""
-    runner = services(call).extras["zips"]
-    assert isinstance(runner, ZipJobs)
-    return runner
-
-
 @handlers.operation("fetch_download_file")
-async def fetch_download_file(call: Call) -> Response:
+async def fetch_download_file(call: OperationCall) -> Response:
     """Stream a completed download's file (with Range) from inside the downloads folder."""
-    svc = services(call)
-    query = select(Download.path).where(
-        Download.id == call.params["id"], Download.status == COMPLETED
-    )
-    relative = await svc.read_db(lambda db: db.scalar(query))
-    path = inside(svc.settings.downloads_dir, relative) if relative else None
-    if path is None:
-        raise ApiError(404, FILE_NOT_FOUND)
+    path = await services(call).downloads.completed_file(call.params["id"])
     try:
-        return LenientFileResponse(path, media_type=guess_type(path), filename=path.name)
+        return LenientFileResponse(
+            path,
+            media_type=guess_type(path),
+            filename=path.name,
+            range=call.request.headers.get("range"),
+        )
     except OSError:  # removed (retention) since the check
         raise ApiError(404, FILE_NOT_FOUND) from None
 
 
 @handlers.operation("compress")
-async def compress(call: Call) -> Response:
+async def compress(call: OperationCall) -> Response:
     """Start (or find) the zip job of a set of completed downloads.
 
     The same set of downloads (in any order) is one job: a finished or running zip of it is
@@ -76,18 +68,10 @@ async def compress(call: Call) -> Response:
     gids: list[str] = call.body["gid"]
     process_id = hashlib.sha256(json.dumps(sorted(set(gids))).encode()).hexdigest()
     settings = svc.settings
-    downloads_dir, zips_dir = settings.downloads_dir, settings.zips_dir
+    zips_dir = settings.zips_dir
+    paths = await svc.downloads.completed_files(gids)
 
     def prepare(session: Session) -> tuple[CompressionJob, list[tuple[str, Path]] | None]:
-        rows = session.execute(
-            select(Download.gid, Download.path).where(
-                Download.gid.in_(gids), Download.status == COMPLETED
-            )
-        ).all()
-        paths = {gid: inside(downloads_dir, path) if path else None for gid, path in rows}
-        for gid in gids:
-            if paths.get(gid) is None:
-                raise ApiError(404, f"no completed download with gid {gid}")
         job = session.get(CompressionJob, process_id)
         if job is not None and (
             job.status == JOB_RUNNING
@@ -109,15 +93,15 @@ async def compress(call: Call) -> Response:
     try:
         job, files = await svc.run_db(prepare)
     except IntegrityError:  # the same set asked for twice at once: the other request won
-        job = await svc.read_db(lambda db: _job(db, process_id))
+        job = await _existing_job(svc, process_id)
         files = None
     if files is not None:
-        zip_jobs(call).submit(process_id, files)
+        svc.zips.submit(process_id, files)
     return reply(job_json(job))
 
 
 def _check_zip_limits(session: Session, user_name: str, now: int, settings: Settings) -> None:
-    """Refuse (429) a new zip to a user who has too many running or kept."""
+    """Refuse a new zip to a user who has too many running or kept."""
     jobs = session.execute(
         select(CompressionJob.status, CompressionJob.completed_time).where(
             CompressionJob.user_name == user_name,
@@ -126,37 +110,34 @@ def _check_zip_limits(session: Session, user_name: str, now: int, settings: Sett
     ).all()
     running = sum(1 for status, _ in jobs if status == JOB_RUNNING)
     if 0 < settings.max_zip_jobs_running <= running:
-        raise ApiError(
-            429,
+        raise TooManyZips(
             f"too many zip jobs running ({running}); try again when one has finished",
-            headers={"Retry-After": str(ZIP_RUNNING_RETRY_SECONDS)},
+            retry_after=ZIP_RUNNING_RETRY_SECONDS,
         )
     if 0 < settings.max_zip_jobs <= len(jobs):
         finished = [done for status, done in jobs if status == JOB_DONE and done is not None]
         expires = min(finished, default=now) + settings.zip_ttl_seconds
-        raise ApiError(
-            429,
+        raise TooManyZips(
             f"too many zips kept ({len(jobs)}); try again when the oldest has expired",
-            headers={"Retry-After": str(max(expires - now, 1))},
+            retry_after=max(expires - now, 1),
         )
 
 
 def _check_zip_room(zips_dir: Path, files: list[tuple[str, Path]], min_free_bytes: int) -> None:
-    """Refuse (507) a zip that would leave the zips volume with less than `min_free_bytes`."""
+    """Refuse a zip that would leave the zips volume with less than `min_free_bytes`."""
     try:
         needed = sum(path.stat().st_size for _, path in files)
     except OSError:  # removed (retention) since the check
-        raise ApiError(404, "a download's file is gone") from None
+        raise FileGone("a download's file is gone") from None
     # statvfs in the same worker thread as the query: it can block on a network volume
-    if shutil.disk_usage(zips_dir).free - needed < min_free_bytes:
-        raise ApiError(507, "the zips volume is too full for this zip")
+    if not has_room(zips_dir, min_free_bytes, needed):
+        raise VolumeFull("the zips volume is too full for this zip")
 
 
-def _archive_names(found: list[tuple[str, Path | None]]) -> list[tuple[str, Path]]:
+def _archive_names(found: list[tuple[str, Path]]) -> list[tuple[str, Path]]:
     names: set[str] = set()
     files = []
     for gid, path in found:
-        assert path is not None
         name = path.name
         if name in names:  # two downloads with one file name: keep both
             name = f"{path.stem}-{gid}{path.suffix}"
@@ -166,21 +147,21 @@ def _archive_names(found: list[tuple[str, Path | None]]) -> list[tuple[str, Path
 
 
 @handlers.operation("get_compression_progress")
-async def get_compression_progress(call: Call) -> Response:
+async def get_compression_progress(call: OperationCall) -> Response:
     """A zip job's progress flag and status."""
     process_id = call.params["gid"]
-    job = await services(call).read_db(lambda db: _job(db, process_id))
+    job = await _existing_job(services(call), process_id)
     return reply(job_json(job))
 
 
 @handlers.operation("fetch_zip")
-async def fetch_zip(call: Call) -> Response:
+async def fetch_zip(call: OperationCall) -> Response:
     """Stream a finished zip to a signed-in user or the holder of its share link."""
     svc = services(call)
     process_id = call.params["gid"]
     if isinstance(call.principal, ShareGrant) and call.principal.process_id != process_id:
         raise ApiError(403, NOT_AUTHORIZED)
-    job = await svc.read_db(lambda db: _job(db, process_id, missing_ok=True))
+    job = await svc.read_db(lambda db: _job(db, process_id))
     gone = ApiError(404, "zip not found (still being built, failed or cleaned up)")
     if job is None or job.status != JOB_DONE:
         raise gone
@@ -189,24 +170,33 @@ async def fetch_zip(call: Call) -> Response:
             zip_path(svc.settings.zips_dir, process_id),
             media_type="application/zip",
             filename=f"bassa-{process_id[:16]}.zip",
+            range=call.request.headers.get("range"),
         )
     except OSError:  # swept since the job was read
         raise gone from None
 
 
 @handlers.operation("create_share_link")
-async def create_share_link(call: Call) -> Response:
+async def create_share_link(call: OperationCall) -> Response:
     """A signed, expiring token that opens one zip to anyone."""
     svc = services(call)
     process_id = call.body["gid"]
-    await svc.read_db(lambda db: _job(db, process_id))
+    await _existing_job(svc, process_id)
     expires_at = svc.now() + call.body.get("expires_in", svc.settings.share_ttl_seconds)
     share = svc.shares.mint(process_id, expires_at)
     return reply({"gid": process_id, "share": share, "expires_at": expires_at})
 
 
-def _job(db: Connection, process_id: str, *, missing_ok: bool = False) -> Any:
-    job = db.execute(
+async def _existing_job(svc: Services, process_id: str) -> Any:
+    """The zip job `process_id`; refuses (404) an unknown one."""
+    job = await svc.read_db(lambda db: _job(db, process_id))
+    if job is None:
+        raise ApiError(404, JOB_NOT_FOUND)
+    return job
+
+
+def _job(db: Connection, process_id: str) -> Any:
+    return db.execute(
         select(
             CompressionJob.process_id,
             CompressionJob.progress,
@@ -214,6 +204,3 @@ def _job(db: Connection, process_id: str, *, missing_ok: bool = False) -> Any:
             CompressionJob.error,
         ).where(CompressionJob.process_id == process_id)
     ).first()
-    if job is None and not missing_ok:
-        raise ApiError(404, JOB_NOT_FOUND)
-    return job

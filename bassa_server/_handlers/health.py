@@ -7,19 +7,19 @@ from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from bassa_server._handlers._common import reply, services
-from bassa_server._openapi import Call, HandlerSet
+from bassa_server._openapi import HandlerSet, OperationCall
 
 handlers = HandlerSet()
 
 
 @handlers.operation("get_liveness")
-async def get_liveness(call: Call) -> Response:
+async def get_liveness(call: OperationCall) -> Response:
     """The process answers."""
     return reply({"status": "ok"})
 
 
 @handlers.operation("get_readiness")
-async def get_readiness(call: Call) -> Response:
+async def get_readiness(call: OperationCall) -> Response:
     """Ready when the database answers and every background service reports ok."""
     svc = services(call)
     checks: dict[str, str] = {}

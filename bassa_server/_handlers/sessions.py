@@ -15,27 +15,27 @@ from bassa_server._auth import new_session_stamp
 from bassa_server._db.models import User
 from bassa_server._handlers._common import SUCCESS, reply, services
 from bassa_server._handlers.users import require_user
-from bassa_server._openapi import Call, HandlerSet
+from bassa_server._openapi import HandlerSet, OperationCall
 from bassa_server._security import SessionUser, session_user
 
 handlers = HandlerSet()
 
 
 @handlers.operation("end_own_sessions")
-async def end_own_sessions(call: Call) -> Response:
+async def end_own_sessions(call: OperationCall) -> Response:
     """End every session of the caller's account; the answer's token starts the next one."""
     await _end_sessions(call, session_user(call).user_name)
     return reply(SUCCESS)
 
 
 @handlers.operation("end_user_sessions")
-async def end_user_sessions(call: Call) -> Response:
+async def end_user_sessions(call: OperationCall) -> Response:
     """End every session of a user (admins only)."""
     await _end_sessions(call, call.params["username"])
     return reply(SUCCESS)
 
 
-async def _end_sessions(call: Call, user_name: str) -> None:
+async def _end_sessions(call: OperationCall, user_name: str) -> None:
     stamp = new_session_stamp()
 
     def replace(session: Session) -> None:

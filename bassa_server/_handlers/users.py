@@ -13,7 +13,7 @@ from bassa_server._auth import hash_password_async, new_session_stamp
 from bassa_server._db.models import COMPLETED, DELETED, Download, User
 from bassa_server._handlers._common import SUCCESS, reply, services
 from bassa_server._handlers.auth import create_user, ensure_free
-from bassa_server._openapi import ApiError, Call, HandlerSet
+from bassa_server._openapi import ApiError, HandlerSet, OperationCall
 from bassa_server._security import SessionUser, session_user
 
 handlers = HandlerSet()
@@ -36,7 +36,7 @@ def _summary(user: Any) -> dict[str, Any]:
 
 
 @handlers.operation("list_users")
-async def list_users(call: Call) -> Response:
+async def list_users(call: OperationCall) -> Response:
     """Every user that is not blocked, by name."""
     query = select(*SUMMARY_COLUMNS).where(User.blocked.is_(False)).order_by(User.user_name)
     users = await services(call).read_db(lambda db: db.execute(query).all())
@@ -44,7 +44,7 @@ async def list_users(call: Call) -> Response:
 
 
 @handlers.operation("list_blocked_users")
-async def list_blocked_users(call: Call) -> Response:
+async def list_blocked_users(call: OperationCall) -> Response:
     """Every blocked user, by name."""
     query = select(*SUMMARY_COLUMNS).where(User.blocked.is_(True)).order_by(User.user_name)
     users = await services(call).read_db(lambda db: db.execute(query).all())
@@ -52,7 +52,7 @@ async def list_blocked_users(call: Call) -> Response:
 
 
 @handlers.operation("list_signup_requests")
-async def list_signup_requests(call: Call) -> Response:
+async def list_signup_requests(call: OperationCall) -> Response:
     """Every user waiting for approval, by name."""
     query = select(User.user_name, User.email).where(User.approved.is_(False))
     rows = await services(call).read_db(lambda db: db.execute(query.order_by(User.user_name)).all())
@@ -60,7 +60,7 @@ async def list_signup_requests(call: Call) -> Response:
 
 
 @handlers.operation("list_heavy_users")
-async def list_heavy_users(call: Call) -> Response:
+async def list_heavy_users(call: OperationCall) -> Response:
     """The ten users with the most bytes completed in the last 30 days."""
     svc = services(call)
     total = func.sum(Download.size).label("total")
@@ -79,7 +79,7 @@ async def list_heavy_users(call: Call) -> Response:
 
 
 @handlers.operation("add_user")
-async def add_user(call: Call) -> Response:
+async def add_user(call: OperationCall) -> Response:
     """Create an approved user with the given level."""
     svc = services(call)
     body = call.body
@@ -104,7 +104,7 @@ async def add_user(call: Call) -> Response:
 
 
 @handlers.operation("update_user")
-async def update_user(call: Call) -> Response:
+async def update_user(call: OperationCall) -> Response:
     """Change the given fields; a new name or password ends the user's sessions (a rename also
     moves their downloads)."""
     svc = services(call)
@@ -140,7 +140,7 @@ async def update_user(call: Call) -> Response:
 
 
 @handlers.operation("delete_user")
-async def delete_user(call: Call) -> Response:
+async def delete_user(call: OperationCall) -> Response:
     """Delete a user with their downloads and ratings (never the caller's own account)."""
     name = call.params["username"]
     if name == session_user(call).user_name:
@@ -156,14 +156,14 @@ async def delete_user(call: Call) -> Response:
 
 
 @handlers.operation("approve_user")
-async def approve_user(call: Call) -> Response:
+async def approve_user(call: OperationCall) -> Response:
     """Let the user sign in."""
     await _set_flag(call, approved=True)
     return reply(SUCCESS)
 
 
 @handlers.operation("block_user")
-async def block_user(call: Call) -> Response:
+async def block_user(call: OperationCall) -> Response:
     """Stop the user signing in and end their sessions (never the caller's own account)."""
     if call.params["username"] == session_user(call).user_name:
         raise ApiError(409, "an admin cannot block their own account")
@@ -173,13 +173,13 @@ async def block_user(call: Call) -> Response:
 
 
 @handlers.operation("unblock_user")
-async def unblock_user(call: Call) -> Response:
+async def unblock_user(call: OperationCall) -> Response:
     """Let a blocked user sign in again."""
     await _set_flag(call, blocked=False)
     return reply(SUCCESS)
 
 
-async def _set_flag(call: Call, **values: bool | str) -> None:
+async def _set_flag(call: OperationCall, **values: bool | str) -> None:
     name = call.params["username"]
 
     def change(session: Session) -> None:

@@ -6,12 +6,12 @@ the application provides, validates, and renders every refusal as JSON `{"error"
 """
 
 from bassa_server._openapi._binding import (
+    After,
     Authenticate,
-    Call,
     Credential,
-    Finish,
     Handler,
     HandlerSet,
+    OperationCall,
     build_routes,
 )
 from bassa_server._openapi._errors import ApiError, FastJSONResponse, error_response
@@ -25,15 +25,15 @@ from bassa_server._openapi._spec import (
 )
 
 __all__ = [
+    "After",
     "ApiError",
     "Authenticate",
-    "Call",
     "Credential",
     "FastJSONResponse",
-    "Finish",
     "Handler",
     "HandlerSet",
     "Operation",
+    "OperationCall",
     "SecurityScheme",
     "SpecError",
     "build_routes",

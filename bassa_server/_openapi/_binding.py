@@ -1,10 +1,11 @@
 """Bind handlers to a spec's operations and build the Starlette routes that serve them.
 
 For each request the route runs, in order: the security hook (so an anonymous caller learns
-nothing about valid input), parameter and body validation, the handler, then the finishing hook
+nothing about valid input), parameter and body validation, the handler, then the `after` hook
 (which may add headers, e.g. a renewed session token, to every response after a successful
-authentication, refusals included). Binding fails at startup when an operation has no handler or a
-handler names no operation.
+authentication, refusals included). Exceptions of the application's own domain become responses
+through the `refusal` hook, so handlers need not know HTTP statuses. Binding fails at startup when
+an operation has no handler or a handler names no operation.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ logger = logging.getLogger("bassa_server.api")
 
 
 @dataclass
-class Call:
+class OperationCall:
     """One request to one operation, with what the binding learnt about it."""
 
     request: Request
@@ -48,9 +49,15 @@ class Credential:
     request: Request
 
 
-Handler = Callable[[Call], Awaitable[Response]]
+Handler = Callable[[OperationCall], Awaitable[Response]]
 Authenticate = Callable[[Credential], Awaitable[Any]]
-Finish = Callable[[Call, Response], Response]
+After = Callable[[OperationCall, Response], Response]
+Refusal = Callable[[Exception], ApiError | None]
+
+
+def no_refusals(exc: Exception) -> ApiError | None:
+    """The default `refusal` hook: no exception is a refusal (each is a 500)."""
+    return None
 
 
 class HandlerSet:
@@ -86,8 +93,9 @@ def build_routes(
     handlers: Mapping[str, Handler],
     *,
     authenticate: Authenticate,
-    finish: Finish,
+    after: After,
     max_body_bytes: int,
+    refusal: Refusal = no_refusals,
 ) -> list[BaseRoute]:
     """The routes of every spec path: static paths shadow templated ones, as in the original."""
     operations = list(operations)
@@ -99,7 +107,12 @@ def build_routes(
     by_path: dict[str, dict[str, Endpoint]] = {}
     for operation in operations:
         by_path.setdefault(operation.path, {})[operation.method] = _endpoint(
-            operation, handlers[operation.operation_id], authenticate, finish, max_body_bytes
+            operation,
+            handlers[operation.operation_id],
+            authenticate,
+            after,
+            refusal,
+            max_body_bytes,
         )
     static = frozenset(path for path in by_path if "{" not in path)
     # like the original's router, /api/download/start belongs to its own route whatever the
@@ -194,26 +207,30 @@ def _endpoint(
     operation: Operation,
     handler: Handler,
     authenticate: Authenticate,
-    finish: Finish,
+    after: After,
+    refusal: Refusal,
     max_body_bytes: int,
 ) -> Endpoint:
     async def endpoint(request: Request) -> Response:
-        call = Call(request=request, operation=operation)
+        call = OperationCall(request=request, operation=operation)
         try:
             call.principal = await _run_security(operation, request, authenticate)
-        except ApiError as refusal:
-            return refusal.to_response()
+        except ApiError as refused:
+            return refused.to_response()
         try:
             call.params = read_parameters(operation, request)
             if operation.body is not None:
                 call.body = await read_body(operation.body, request, max_body_bytes)
             response = await handler(call)
-        except ApiError as refusal:
-            response = refusal.to_response()
-        except Exception:
-            logger.exception("unhandled error in %s", operation.operation_id)
-            response = error_response(500, "internal server error")
-        return finish(call, response)
+        except ApiError as refused:
+            response = refused.to_response()
+        except Exception as exc:
+            if (refused_as := refusal(exc)) is not None:
+                response = refused_as.to_response()
+            else:
+                logger.exception("unhandled error in %s", operation.operation_id)
+                response = error_response(500, "internal server error")
+        return after(call, response)
 
     endpoint.__name__ = operation.operation_id
     return endpoint

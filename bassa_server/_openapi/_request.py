@@ -16,6 +16,7 @@ from urllib.parse import parse_qsl
 
 import jsonschema_rs
 from starlette.requests import ClientDisconnect, Request
+from starlette.types import Message, Receive
 
 from bassa_server._openapi._errors import ApiError
 from bassa_server._openapi._spec import Body, Operation, Parameter
@@ -145,17 +146,24 @@ async def _read_capped(request: Request, max_bytes: int) -> bytes:
     except ClientDisconnect:
         # the client left (or the body deadline closed its connection): nobody reads an answer
         raise ApiError(400, "body: the connection closed before the body arrived") from None
-    data = b"".join(chunks)
-    # later readers (a multipart parser) reuse the bytes instead of the consumed stream
-    request._body = data
-    return data
+    return b"".join(chunks)
+
+
+def _replay(raw: bytes) -> Receive:
+    """An ASGI `receive` that delivers `raw` as the whole request body."""
+
+    async def receive() -> Message:
+        return {"type": "http.request", "body": raw, "more_body": False}
+
+    return receive
 
 
 async def _parse_form(request: Request, raw: bytes) -> dict[str, str]:
     content_type = request.headers.get("content-type", "")
     if content_type.startswith("multipart/form-data"):
         try:
-            async with request.form() as form:
+            # the stream is consumed: the multipart parser reads the bytes again from a replay
+            async with Request(request.scope, _replay(raw)).form() as form:
                 return {key: value for key, value in form.items() if isinstance(value, str)}
         except Exception:  # python-multipart raises several types for broken bodies
             raise ApiError(400, "body: not a valid multipart form") from None

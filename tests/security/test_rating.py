@@ -12,10 +12,11 @@ from tests.conftest import MakeServer
 from tests.integration.server.helpers import (
     complete_download,
     conforms,
+    fail_download,
     http,
     make_user,
     queue_download,
-    set_download,
+    start_download,
 )
 from tests.live_server import LiveServer
 from tests.security._http_support import shared_server
@@ -47,9 +48,9 @@ def test_another_users_unfinished_downloads_answer_like_missing_ids(server: Live
     _, mallory = make_user(server)
     queued = queue_download(server, alice, "https://example.org/private-queued.bin")
     running = queue_download(server, alice, "https://example.org/private-running.bin")
-    set_download(server, running, status=1)
+    start_download(server, running)
     failed = queue_download(server, alice, "https://example.org/private-failed.bin")
-    set_download(server, failed, status=4, error="gone")
+    fail_download(server, failed, "gone")
     missing = rate(server, mallory, MISSING)
     assert missing == (404, {"error": "download not found"})
     for download_id in (queued, running, failed):

@@ -12,20 +12,19 @@ removes it, with its orphan `.part` file.
 from __future__ import annotations
 
 import os
-import sqlite3
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.conftest import MakeServer
+from tests.in_process import in_process_server
 from tests.integration.server.helpers import (
+    complete_download,
     conforms,
     http,
     make_user,
     queue_download,
-    set_download,
 )
 from tests.live_server import LiveServer
 from tests.security._egress_support import wait_until
@@ -54,24 +53,7 @@ def big_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def completed(server: LiveServer, token: str, name: str, source: Path | bytes) -> str:
     """A completed download whose file is `source` (linked) or holds `source`; its gid."""
     download_id = queue_download(server, token, f"https://example.org/{name}")
-    target = server.data_dir / "downloads" / name
-    if isinstance(source, Path):
-        os.link(source, target)
-    else:
-        target.write_bytes(source)
-    gid = f"{download_id:016x}"
-    size = target.stat().st_size
-    set_download(
-        server,
-        download_id,
-        status=3,
-        gid=gid,
-        path=name,
-        size=size,
-        completed_length=size,
-        completed_time=int(time.time()),
-    )
-    return gid
+    return complete_download(server, download_id, name, source)
 
 
 def compress(server: LiveServer, token: str, gids: list[str]) -> Any:
@@ -138,48 +120,23 @@ def test_a_user_keeps_a_bounded_number_of_zips_but_identical_sets_are_reused(
     assert first_zip.stat().st_mtime_ns == first_built
 
 
-def test_a_zip_that_would_fill_the_volume_is_refused(make_server: MakeServer) -> None:
+async def test_a_zip_that_would_fill_the_volume_is_refused(tmp_path: Path) -> None:
     """A server that must keep more free space than there is refuses a zip with 507, as adds."""
-    server = make_server(BASSA_ENGINE="0", BASSA_MIN_FREE_BYTES=str(2**62))
-    name, token = make_user(server)
-    gid = _completed_row(server, name, "any.txt", b"some bytes")  # an add would be a 507 too
+    async with in_process_server(tmp_path) as roomy:  # the same data folder, room to queue
+        token = await roomy.user("zipper")
+        gid = roomy.complete(await roomy.queue(token, "https://example.org/a.txt"), "a.txt", b"a")
+    async with in_process_server(tmp_path, min_free_bytes=2**62) as full:
+        auth = {"token": await full.login("zipper")}
+        answer = await full.http.post("/api/compress", json={"gid": [gid]}, headers=auth)
+        link = {"link": "https://example.org/more.bin"}
+        added = await full.http.post("/api/download", json=link, headers=auth)
 
-    answer = compress(server, token, [gid])
-    added = http.post(
-        f"{server.url}/api/download",
-        json={"link": "https://example.org/more.bin"},
-        headers={"token": token},
+    assert (answer.status_code, conforms(answer, "compress")) == (
+        507,
+        {"error": "the zips volume is too full for this zip"},
     )
-
-    assert answer.status_code == 507, answer.text
     assert added.status_code == 507
-    assert not list((server.data_dir / "zips").iterdir())
-
-
-def _completed_row(server: LiveServer, user_name: str, name: str, data: bytes) -> str:
-    """A completed download written straight into the database, as the engine leaves one."""
-    (server.data_dir / "downloads" / name).write_bytes(data)
-    with sqlite3.connect(server.data_dir / "bassa.db", timeout=10) as connection:
-        cursor = connection.execute(
-            "INSERT INTO downloads (link, user_name, download_name, added_time, status, rating,"
-            " completed_time, size, path, completed_length, download_speed)"
-            " VALUES (?, ?, ?, ?, 3, 0, ?, ?, ?, ?, 0)",
-            (
-                f"https://example.org/{name}",
-                user_name,
-                name,
-                int(time.time()),
-                int(time.time()),
-                len(data),
-                name,
-                len(data),
-            ),
-        )
-        download_id = cursor.lastrowid
-        assert download_id is not None
-        gid = f"{download_id:016x}"
-        connection.execute("UPDATE downloads SET gid = ? WHERE id = ?", (gid, download_id))
-    return gid
+    assert not list((tmp_path / "zips").iterdir())
 
 
 def test_a_zip_build_killed_midway_leaves_nothing_behind(

@@ -19,7 +19,7 @@ from bassa_server._config import Settings
 from bassa_server._db import migrate
 from bassa_server._db.engine import make_engine, make_session_factory
 from bassa_server._db.models import QUEUE_PAUSED, QUEUE_RUNNING, Download, QueueState, User
-from bassa_server._engine import Engine
+from bassa_server._engine import DownloadEngine
 from tests.waiting import WAIT_SECONDS, wait_for_async
 
 OWNER = "alice"
@@ -56,7 +56,7 @@ class Harness:
         self.settings = settings
         self.sessions = prepare_database(settings)
         self.registry = CollectorRegistry()
-        self.engine = Engine(settings, self.sessions, self.registry)
+        self.engine = DownloadEngine(settings, self.sessions, self.registry)
 
     def queue(self, link: str, name: str = "") -> int:
         """Queue `link` as the API would; return the download id."""

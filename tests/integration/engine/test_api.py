@@ -13,6 +13,7 @@ import zipfile
 from typing import Any
 
 import httpx
+import pytest
 
 from tests.conftest import MakeServer
 from tests.file_server import FileServer
@@ -21,6 +22,8 @@ from tests.live_server import LiveServer
 from tests.waiting import wait_for
 
 from .harness import process_running
+
+pytestmark = pytest.mark.integration
 
 
 def _queue_switch(server: LiveServer, action: str) -> None:

@@ -9,11 +9,15 @@ import os
 import signal
 from pathlib import Path
 
+import pytest
+
 from bassa_server._db.models import COMPLETED
 from tests.file_server import FileServer
 from tests.waiting import wait_for_async
 
 from .conftest import EngineFactory
+
+pytestmark = pytest.mark.integration
 
 REPOSITORY = Path(__file__).resolve().parents[3]
 

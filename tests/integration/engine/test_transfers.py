@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import time
 
+import pytest
 from sqlalchemy import delete, update
 
 from bassa_server._db.models import COMPLETED, DELETED, ERROR, STARTED, Download, User
@@ -14,6 +15,8 @@ from tests.waiting import wait_for_async
 
 from .conftest import EngineFactory
 from .harness import OWNER
+
+pytestmark = pytest.mark.integration
 
 
 async def test_a_queued_link_is_downloaded_with_identical_bytes(

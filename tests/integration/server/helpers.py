@@ -7,6 +7,7 @@ import os
 import re
 import sqlite3
 import time
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -14,6 +15,9 @@ import schemathesis
 from schemathesis.specs.openapi import checks
 from schemathesis.specs.openapi.schemas import OpenApiSchema
 
+from bassa_server._db.engine import make_engine, make_session_factory
+from bassa_server._lifecycle import _transfers as transfers
+from bassa_server._lifecycle._transfers import SessionFactory
 from tests.live_server import LiveServer
 from tests.spec import SPEC_PATH
 
@@ -103,30 +107,76 @@ def conforms(response: httpx.Response, operation_id: str) -> Any:
     return None
 
 
-def set_download(server: LiveServer, download_id: int, **columns: Any) -> None:
-    """Change a download's row the way the engine would (status, gid, path, size…)."""
-    names = ", ".join(f"{name} = ?" for name in columns)
-    with sqlite3.connect(server.data_dir / "bassa.db", timeout=10) as connection:
-        connection.execute(
-            f"UPDATE downloads SET {names} WHERE id = ?",
-            [*columns.values(), download_id],
+# the engine these helpers act as: they move downloads through the lifecycle as an engine would
+TEST_ENGINE = "tests"
+_lifecycles: dict[str, SessionFactory] = {}
+
+
+def lifecycle(server: LiveServer) -> SessionFactory:
+    """Sessions on the server's database, for the lifecycle's engine-side functions."""
+    url = server.env().get("BASSA_DATABASE_URL") or f"sqlite:///{server.data_dir / 'bassa.db'}"
+    if url not in _lifecycles:
+        _lifecycles[url] = make_session_factory(make_engine(url))
+    return _lifecycles[url]
+
+
+def start_download(
+    server: LiveServer, download_id: int, *, size: int = 0, done: int = 0, speed: int = 0
+) -> None:
+    """Start a queued download as an engine would (claim it), with the progress it reports."""
+    sessions, now = lifecycle(server), int(time.time())
+    assert transfers.claim_download(sessions, TEST_ENGINE, download_id, now) is not None
+    _report(server, download_id, size=size, done=done, speed=speed)
+
+
+def _report(server: LiveServer, download_id: int, *, size: int, done: int, speed: int) -> None:
+    sessions, now = lifecycle(server), int(time.time())
+    if size or done or speed:
+        transfers.progress(
+            sessions, download_id, TEST_ENGINE, total=size, done=done, speed=speed, now=now
         )
 
 
-def complete_download(server: LiveServer, download_id: int, name: str, data: bytes) -> str:
-    """Finish a download as the engine would: its file on disk, status 3; returns its gid."""
-    (server.data_dir / "downloads" / name).write_bytes(data)
+def fail_download(server: LiveServer, download_id: int, reason: str) -> None:
+    """Start a queued download and let it fail as an engine would, keeping `reason`."""
+    start_download(server, download_id)
+    assert transfers.fail(lifecycle(server), download_id, TEST_ENGINE, reason)
+
+
+def complete_download(
+    server: LiveServer,
+    download_id: int,
+    name: str,
+    data: bytes | Path,
+    *,
+    completed_time: int | None = None,
+    recorded_path: str | None = None,
+) -> str:
+    """Finish a download as the engine would: its file at `downloads/<id>/<name>` (`data`, or a
+    hard link to it), status 3; returns its gid. `recorded_path` stores another path instead,
+    as a damaged row would."""
+    sessions = lifecycle(server)
+    # a download the helpers started already is theirs: only a queued one is claimed here
+    transfers.claim_download(sessions, TEST_ENGINE, download_id, int(time.time()))
     gid = f"{download_id:016x}"
-    set_download(
-        server,
+    assert transfers.set_gid(sessions, download_id, TEST_ENGINE, gid)
+    folder = server.data_dir / "downloads" / str(download_id)
+    folder.mkdir(exist_ok=True)
+    if isinstance(data, Path):
+        os.link(data, folder / name)
+    else:
+        (folder / name).write_bytes(data)
+    size = (folder / name).stat().st_size
+    done = transfers.complete(
+        sessions,
         download_id,
-        status=3,
-        gid=gid,
-        path=name,
-        size=len(data),
-        completed_length=len(data),
-        completed_time=int(time.time()),
+        TEST_ENGINE,
+        size=size,
+        path=recorded_path or f"{download_id}/{name}",
+        name=name,
+        now=completed_time or int(time.time()),
     )
+    assert done
     return gid
 
 

@@ -27,6 +27,8 @@ from tests.integration.server.helpers import (
 from tests.live_server import LiveServer
 from tests.spec import operations
 
+pytestmark = pytest.mark.integration
+
 GHOST_USER = "ghost-user"
 GHOST_DOWNLOAD = 999_999_999
 GHOST_JOB = "f" * 64

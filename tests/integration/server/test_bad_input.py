@@ -16,6 +16,8 @@ from tests.integration.server.helpers import (
 )
 from tests.live_server import LiveServer
 
+pytestmark = pytest.mark.integration
+
 
 def test_oversized_body_is_413_json(server: LiveServer) -> None:
     """A body over the 1 MiB cap is refused as JSON before it is parsed."""

@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
-from tests.conftest import MakeServer
+from pathlib import Path
+
+import pytest
+
+from tests.in_process import in_process_server
 from tests.integration.server.helpers import (
     admin_token,
     complete_download,
     conforms,
+    fail_download,
     http,
     make_user,
     queue_download,
-    set_download,
+    start_download,
 )
 from tests.live_server import LiveServer
+
+pytestmark = pytest.mark.integration
 
 
 def test_add_download_names_it_from_the_link(server: LiveServer) -> None:
@@ -83,9 +90,8 @@ def test_completed_downloads_are_shared_newest_first(server: LiveServer) -> None
     first = queue_download(server, alice, "https://example.org/old.bin")
     second = queue_download(server, bob, "https://example.org/new.bin")
     queued = queue_download(server, bob, "https://example.org/queued.bin")
-    complete_download(server, first, "old.bin", b"old")
+    complete_download(server, first, "old.bin", b"old", completed_time=1000)
     complete_download(server, second, "new.bin", b"new")
-    set_download(server, first, completed_time=1000)
     page = conforms(
         http.get(f"{server.url}/api/downloads/1", headers={"token": alice}),
         "list_completed_downloads",
@@ -104,7 +110,10 @@ def test_pages_show_changes_made_by_another_process(server: LiveServer) -> None:
     download_id = queue_download(server, token, "https://example.org/fresh.bin")
     url = f"{server.url}/api/user/downloads/1"
     for expected in (0, 1, 3):
-        set_download(server, download_id, status=expected)
+        if expected == 1:
+            start_download(server, download_id)
+        elif expected == 3:
+            complete_download(server, download_id, "fresh.bin", b"fresh")
         for _ in range(2):
             rows = http.get(url, headers={"token": token}).json()
             assert [row["status"] for row in rows] == [expected]
@@ -118,8 +127,8 @@ def test_delete_rules(server: LiveServer) -> None:
     queued = queue_download(server, owner, "https://example.org/d1.bin")
     failed = queue_download(server, owner, "https://example.org/d2.bin")
     started = queue_download(server, owner, "https://example.org/d3.bin")
-    set_download(server, failed, status=4, error="404 from origin")
-    set_download(server, started, status=1)
+    fail_download(server, failed, "404 from origin")
+    start_download(server, started)
     other = http.delete(f"{url}/api/download/{queued}", headers={"token": stranger})
     assert (other.status_code, conforms(other, "delete_download")) == (
         403,
@@ -189,7 +198,7 @@ def test_download_status_shows_engine_progress(server: LiveServer) -> None:
     _, owner = make_user(server)
     _, stranger = make_user(server)
     download_id = queue_download(server, owner, "https://example.org/s.bin")
-    set_download(server, download_id, status=1, completed_length=512, size=2048, download_speed=64)
+    start_download(server, download_id, size=2048, done=512, speed=64)
     status = conforms(
         http.get(f"{url}/api/download/{download_id}/status", headers={"token": owner}),
         "get_download_status",
@@ -226,26 +235,19 @@ def test_queue_switch_and_status(server: LiveServer) -> None:
     assert after["queued"] == before["queued"] + 1
 
 
-def test_quota_and_full_disk(make_server: MakeServer) -> None:
+async def test_quota_and_full_disk(tmp_path: Path) -> None:
     """Over quota is `400 {"quota": "exceeded"}`; a nearly full volume is a 507."""
-    over_quota = make_server(BASSA_QUOTA_BYTES="0")
-    _, token = make_user(over_quota)
-    refused = http.post(
-        f"{over_quota.url}/api/download",
-        json={"link": "https://example.org/x.bin"},
-        headers={"token": token},
-    )
+    link = {"link": "https://example.org/x.bin"}
+    async with in_process_server(tmp_path / "quota", quota_bytes=0) as over_quota:
+        token = await over_quota.user("quota")
+        refused = await over_quota.http.post("/api/download", json=link, headers={"token": token})
     assert (refused.status_code, conforms(refused, "add_download")) == (
         400,
         {"error": "quota exceeded", "quota": "exceeded"},
     )
-    full = make_server(BASSA_MIN_FREE_BYTES=str(10**18))
-    _, token = make_user(full)
-    response = http.post(
-        f"{full.url}/api/download",
-        json={"link": "https://example.org/x.bin"},
-        headers={"token": token},
-    )
+    async with in_process_server(tmp_path / "full", min_free_bytes=10**18) as full:
+        token = await full.user("full")
+        response = await full.http.post("/api/download", json=link, headers={"token": token})
     assert (response.status_code, conforms(response, "add_download")) == (
         507,
         {"error": "the downloads volume is too full"},

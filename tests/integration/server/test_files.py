@@ -10,17 +10,20 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import MakeServer
+import pytest
+
+from tests.in_process import InProcessServer, in_process_server
 from tests.integration.server.helpers import (
     complete_download,
     conforms,
     http,
     make_user,
     queue_download,
-    set_download,
 )
 from tests.live_server import LiveServer
-from tests.waiting import wait_for
+from tests.waiting import wait_for, wait_for_async
+
+pytestmark = pytest.mark.integration
 
 ZIP_WAIT_SECONDS = 10.0
 
@@ -88,10 +91,10 @@ def test_fetch_file_not_completed_missing_or_escaping_is_404(server: LiveServer)
     """Queued downloads, files gone from disk and paths leaving the folder are all 404."""
     _, token = make_user(server)
     queued = queue_download(server, token, "https://example.org/later.bin")
-    escaping, _ = completed(server, token, f"esc-{time.time_ns()}.bin", b"x")
-    set_download(server, escaping, path="../secret_key")
-    gone, _ = completed(server, token, f"gone-{time.time_ns()}.bin", b"x")
-    set_download(server, gone, path="no-such-file.bin")
+    escaping = queue_download(server, token, "https://example.org/esc.bin")
+    complete_download(server, escaping, "esc.bin", b"x", recorded_path="../secret_key")
+    gone = queue_download(server, token, "https://example.org/gone.bin")
+    complete_download(server, gone, "gone.bin", b"x", recorded_path="no-such-file.bin")
     for download_id in (queued, escaping, gone, 999_999_999):
         response = http.get(f"{server.url}/api/download/{download_id}", headers={"token": token})
         assert (response.status_code, conforms(response, "fetch_download_file")) == (
@@ -182,27 +185,48 @@ def test_zip_refusals(server: LiveServer) -> None:
         conforms(response, operation)
 
 
-def test_expired_share_and_zip_cleanup(make_server: MakeServer) -> None:
-    """With a 1 s zip lifetime the finished zip is swept (404), and an expired share is refused."""
-    server = make_server(BASSA_ZIP_TTL_SECONDS="1")
-    _, token = make_user(server)
-    _, gid = completed(server, token, "c.txt", b"charlie")
-    process_id = http.post(
-        f"{server.url}/api/compress", json={"gid": [gid]}, headers={"token": token}
-    ).json()["process_id"]
-    assert wait_for_zip(server, token, process_id)["status"] == "done"
-    wait_for(
-        lambda: (
-            http.get(
-                f"{server.url}/api/file", params={"gid": process_id}, headers={"token": token}
-            ).status_code
-            == 404
-        ),
-        within=5.0,
-        every=0.1,
-        what="the zip swept",
-    )
-    assert not (server.data_dir / "zips" / f"{process_id}.zip").exists()
+async def test_expired_share_and_zip_cleanup(tmp_path: Path) -> None:
+    """Once its lifetime has passed a share link is refused and the finished zip is swept (404)."""
+    async with in_process_server(tmp_path, zip_ttl_seconds=600) as app:
+        token = await app.user("charlie")
+        gid = app.complete(await app.queue(token, "https://example.org/c.txt"), "c.txt", b"c")
+        started = await app.http.post(
+            "/api/compress", json={"gid": [gid]}, headers={"token": token}
+        )
+        process_id = started.json()["process_id"]
+        await _zip_done(app, token, process_id)
+        share = await app.http.post(
+            "/api/file/share", json={"gid": process_id, "expires_in": 60}, headers={"token": token}
+        )
+        by_share = {"gid": process_id, "share": share.json()["share"]}
+        assert (await app.http.get("/api/file", params=by_share)).status_code == 200
+
+        app.clock.advance(61)
+        expired = await app.http.get("/api/file", params=by_share)
+        app.clock.advance(600)
+        assert await app.services.zips.sweep() == 1
+        swept = await app.http.get(
+            "/api/file", params={"gid": process_id}, headers={"token": token}
+        )
+
+    assert (expired.status_code, conforms(expired, "fetch_zip")) == (403, {"error": "token error"})
+    assert swept.status_code == 404
+    conforms(swept, "fetch_zip")
+    assert not (tmp_path / "zips" / f"{process_id}.zip").exists()
+
+
+async def _zip_done(app: InProcessServer, token: str, process_id: str) -> None:
+    """Wait (bounded, on the real clock: the zip is built in a worker thread) for a zip job."""
+
+    async def finished() -> dict[str, Any] | None:
+        response = await app.http.get(
+            "/api/compression-progress", params={"gid": process_id}, headers={"token": token}
+        )
+        job: dict[str, Any] = response.json()
+        return job if job["status"] != "running" else None
+
+    job = await wait_for_async(finished, within=ZIP_WAIT_SECONDS, what=f"zip {process_id}")
+    assert job["status"] == "done", job
 
 
 def _open_by_server(server: LiveServer, path: Path) -> bool:
@@ -220,7 +244,7 @@ def test_a_client_hanging_up_stops_the_transfer(server: LiveServer) -> None:
     of mapping the rest of a 64 GiB file for nobody."""
     token = make_user(server)[1]
     download_id, _ = completed(server, token, "huge-sparse.bin", b"x")
-    path = (server.data_dir / "downloads" / "huge-sparse.bin").resolve()
+    path = (server.data_dir / "downloads" / str(download_id) / "huge-sparse.bin").resolve()
     os.truncate(path, 64 * 1024**3)  # sparse: no disk used
     with http.stream(
         "GET", f"{server.url}/api/download/{download_id}", headers={"token": token}

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import re
 import signal
+from pathlib import Path
+
+import pytest
 
 from tests.conftest import MakeServer
+from tests.in_process import in_process_server
 from tests.integration.server.helpers import (
     PASSWORD,
-    admin_token,
     conforms,
     http,
     login,
@@ -16,6 +19,8 @@ from tests.integration.server.helpers import (
     queue_download,
 )
 from tests.live_server import LiveServer
+
+pytestmark = pytest.mark.integration
 
 
 def test_restart_keeps_state_tokens_and_generated_secrets(make_server: MakeServer) -> None:
@@ -72,27 +77,27 @@ def test_health_and_readiness(server: LiveServer) -> None:
     assert ready["checks"]["database"] == "ok"
 
 
-def test_cors_allowlist(make_server: MakeServer) -> None:
+async def test_cors_allowlist(tmp_path: Path) -> None:
     """Allowed origins get CORS headers exposing `token`; other origins get none."""
-    server = make_server(BASSA_ENGINE="0", BASSA_CORS_ORIGINS="https://ui.example.org")
-    preflight = http.options(
-        f"{server.url}/api/download",
-        headers={
-            "origin": "https://ui.example.org",
-            "access-control-request-method": "POST",
-            "access-control-request-headers": "token, content-type",
-        },
-    )
+    ui = "https://ui.example.org"
+    async with in_process_server(tmp_path, cors_origins=(ui,)) as app:
+        preflight = await app.http.options(
+            "/api/download",
+            headers={
+                "origin": ui,
+                "access-control-request-method": "POST",
+                "access-control-request-headers": "token, content-type",
+            },
+        )
+        simple = await app.http.get(
+            "/api/queue", headers={"origin": ui, "token": await app.login()}
+        )
+        stranger = await app.http.get("/api/health", headers={"origin": "https://evil.example"})
     assert preflight.status_code == 200
-    assert preflight.headers["access-control-allow-origin"] == "https://ui.example.org"
+    assert preflight.headers["access-control-allow-origin"] == ui
     assert "token" in preflight.headers["access-control-allow-headers"].lower()
-    simple = http.get(
-        f"{server.url}/api/queue",
-        headers={"origin": "https://ui.example.org", "token": admin_token(server)},
-    )
-    assert simple.headers["access-control-allow-origin"] == "https://ui.example.org"
+    assert simple.headers["access-control-allow-origin"] == ui
     assert "token" in simple.headers["access-control-expose-headers"]
-    stranger = http.get(f"{server.url}/api/health", headers={"origin": "https://evil.example"})
     assert "access-control-allow-origin" not in stranger.headers
 
 

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.integration.server.helpers import admin_token, conforms, http
 from tests.live_server import LiveServer
+
+pytestmark = pytest.mark.integration
 
 
 def test_ready_and_login(live_server: LiveServer) -> None:

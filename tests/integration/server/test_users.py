@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.integration.server.helpers import (
     PASSWORD,
     admin_token,
@@ -14,6 +16,8 @@ from tests.integration.server.helpers import (
     unique,
 )
 from tests.live_server import LiveServer
+
+pytestmark = pytest.mark.integration
 
 
 def test_sign_up_then_approval(server: LiveServer) -> None:

@@ -18,9 +18,8 @@ from bassa_server._auth import (
     verify_password,
 )
 from bassa_server._config import Settings
-from bassa_server._files import inside
-from bassa_server._links import check_link, download_name
-from bassa_server._openapi import ApiError
+from bassa_server._lifecycle import LinkRefused, inside
+from bassa_server._lifecycle._links import check_link, download_name
 
 
 class Clock:
@@ -115,9 +114,9 @@ def test_download_name(link: str, name: str) -> None:
 async def test_refused_links(link: str, message: str, tmp_path: Path) -> None:
     """Disallowed schemes and private literal addresses are refused (no DNS needed for these)."""
     settings = Settings(data_dir=tmp_path, block_private_addresses=True)
-    with pytest.raises(ApiError) as refused:
+    with pytest.raises(LinkRefused) as refused:
         await check_link(link, settings)
-    assert (refused.value.status, refused.value.message) == (400, message)
+    assert refused.value.message == message
 
 
 async def test_private_addresses_allowed_when_not_blocked(tmp_path: Path) -> None:

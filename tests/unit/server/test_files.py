@@ -5,12 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
+import pytest
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from bassa_server._files import LenientFileResponse
+from bassa_server._files import LenientFileResponse, UnsatisfiableRangeError, byte_range
 
 
 class SmallWindows(LenientFileResponse):
@@ -23,7 +24,12 @@ def client(path: Path) -> httpx.AsyncClient:
     """An in-process client of an app serving `path` at `/file`."""
 
     async def serve(request: Request) -> Response:
-        return SmallWindows(path, media_type="application/octet-stream", filename=path.name)
+        return SmallWindows(
+            path,
+            media_type="application/octet-stream",
+            filename=path.name,
+            range=request.headers.get("range"),
+        )
 
     app = Starlette(routes=[Route("/file", serve, methods=["GET", "HEAD"])])
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
@@ -53,3 +59,37 @@ async def test_empty_file_serves_no_bytes(tmp_path: Path) -> None:
         "0",
         b"",
     )
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        (None, None),
+        ("bytes=0-9", (0, 10)),
+        ("bytes=5-", (5, 100)),
+        ("bytes=90-200", (90, 100)),
+        ("bytes=-10", (90, 100)),
+        ("bytes=-500", (0, 100)),
+        ("BYTES = 1-1", (1, 2)),
+        ("", None),
+        ("bytes", None),
+        ("lines=1-2", None),
+        ("bytes=5-3", None),
+        ("bytes=0-1,4-5", None),
+        ("bytes=-", None),
+        ("bytes=a-b", None),
+    ],
+)
+def test_one_satisfiable_range_is_served_and_anything_malformed_is_ignored(
+    header: str | None, expected: tuple[int, int] | None
+) -> None:
+    """A single byte range of a 100-byte file is honoured; a malformed, multiple or foreign-unit
+    range means the whole file (RFC 9110 lets a server ignore it)."""
+    assert byte_range(header, 100) == expected
+
+
+@pytest.mark.parametrize("header", ["bytes=100-", "bytes=150-160", "bytes=-0"])
+def test_a_range_only_past_the_end_is_not_satisfiable(header: str) -> None:
+    """A range that selects no byte of the file is refused (416), not ignored."""
+    with pytest.raises(UnsatisfiableRangeError):
+        byte_range(header, 100)

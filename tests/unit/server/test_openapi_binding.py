@@ -11,9 +11,9 @@ from starlette.responses import JSONResponse, Response
 
 from bassa_server._openapi import (
     ApiError,
-    Call,
     Credential,
     HandlerSet,
+    OperationCall,
     SpecError,
     build_routes,
     inline_refs,
@@ -91,7 +91,7 @@ def make_handlers() -> HandlerSet:
     """Handlers that echo what the binding handed them."""
     handlers = HandlerSet()
 
-    async def echo(call: Call) -> Response:
+    async def echo(call: OperationCall) -> Response:
         return JSONResponse(
             {"op": call.operation.operation_id, "params": call.params, "body": call.body}
         )
@@ -108,11 +108,20 @@ async def authenticate(credential: Credential) -> object:
     return "alice"
 
 
-def finish(call: Call, response: Response) -> Response:
+def after(call: OperationCall, response: Response) -> Response:
     """Mark responses to authenticated calls, as the app renews tokens."""
     if call.principal is not None:
         response.headers["token"] = "renewed"
     return response
+
+
+class OutOfStockError(Exception):
+    """A refusal in the application's own words."""
+
+
+def refusal(exc: Exception) -> ApiError | None:
+    """Answer `OutOfStockError` with a 409; anything else stays a fault."""
+    return ApiError(409, "out of stock") if isinstance(exc, OutOfStockError) else None
 
 
 def client(handlers: HandlerSet | None = None, max_body_bytes: int = 1000) -> httpx.AsyncClient:
@@ -121,8 +130,9 @@ def client(handlers: HandlerSet | None = None, max_body_bytes: int = 1000) -> ht
         read_operations(inline_refs(SPEC)),
         (handlers or make_handlers()).handlers,
         authenticate=authenticate,
-        finish=finish,
+        after=after,
         max_body_bytes=max_body_bytes,
+        refusal=refusal,
     )
     app = Starlette(routes=routes)
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
@@ -161,6 +171,27 @@ async def test_path_parameter_is_coerced_and_validated() -> None:
     )
     assert low.headers["token"] == "renewed"
     assert (await http.get("/items/abc", headers={"token": "good"})).status_code == 400
+
+
+async def test_domain_refusals_become_responses_and_other_errors_500() -> None:
+    """An exception the refusal hook knows is its JSON answer (with the `after` headers); any
+    other exception is a 500 that shows nothing of it."""
+
+    async def refuse(call: OperationCall) -> Response:
+        raise OutOfStockError
+
+    async def crash(call: OperationCall) -> Response:
+        raise RuntimeError("secret detail")
+
+    handlers = make_handlers()
+    handlers.handlers["list_items"] = refuse
+    handlers.handlers["special"] = crash
+    http = client(handlers)
+    refused = await http.get("/items/1", headers={"token": "good"})
+    crashed = await http.get("/items/special")
+    assert (refused.status_code, refused.json()) == (409, {"error": "out of stock"})
+    assert refused.headers["token"] == "renewed"
+    assert (crashed.status_code, crashed.json()) == (500, {"error": "internal server error"})
 
 
 async def test_static_path_owns_its_path() -> None:
@@ -227,7 +258,7 @@ async def test_handler_crash_is_500_json() -> None:
     """An unexpected exception in a handler becomes a JSON 500 without a traceback."""
     handlers = make_handlers()
 
-    async def crash(call: Call) -> Response:
+    async def crash(call: OperationCall) -> Response:
         raise RuntimeError("secret internals")
 
     handlers.handlers["special"] = crash

@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bassa_server._config import Settings
 from bassa_server._db.models import QUEUED, STARTED, Download
-from bassa_server._engine import _store
 from bassa_server._engine._egress import _one_decision, smokescreen_policy
 from bassa_server._engine._scheduler import proxy_options
+from bassa_server._lifecycle import _transfers as transfers
 
 from .conftest import OWNER, add_download
 
@@ -93,7 +93,7 @@ def test_an_owner_near_the_quota_starts_one_download_of_unknown_size_at_a_time(
     now = int(time.time())
     add_download(sessions, status=QUEUED, added_time=now)
     add_download(sessions, status=QUEUED, added_time=now)
-    book = _store.quota_book(sessions, quota=1_000_000, reserve=10**9, since=now - 60)
+    book = transfers.quota_book(sessions, quota=1_000_000, reserve=10**9, since=now - 60)
     assert book.admits(OWNER)
     book.started(OWNER)
     assert not book.admits(OWNER)
@@ -107,9 +107,9 @@ def test_an_owner_over_the_quota_has_queued_downloads_failed(
     now = int(time.time())
     add_download(sessions, status=STARTED, added_time=now, size=0, completed_length=600)
     waiting = add_download(sessions, status=QUEUED, added_time=now)
-    book = _store.quota_book(sessions, quota=500, reserve=10**9, since=now - 60)
+    book = transfers.quota_book(sessions, quota=500, reserve=10**9, since=now - 60)
     assert book.over() == [OWNER]
-    assert _store.fail_queued(sessions, book.over(), "quota exceeded") == 1
+    assert transfers.fail_queued(sessions, book.over(), "quota exceeded") == 1
     with sessions() as session:
         row = session.get(Download, waiting)
         assert row is not None

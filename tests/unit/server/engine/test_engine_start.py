@@ -9,7 +9,7 @@ from prometheus_client import CollectorRegistry
 from sqlalchemy.orm import Session, sessionmaker
 
 from bassa_server._config import Settings
-from bassa_server._engine import Engine
+from bassa_server._engine import DownloadEngine
 
 
 async def test_a_missing_aria2c_is_a_clear_start_error(
@@ -19,7 +19,7 @@ async def test_a_missing_aria2c_is_a_clear_start_error(
     settings = Settings.load(
         {"data_dir": tmp_path / "data", "aria2c_path": str(tmp_path / "no-aria2c")}, environ={}
     )
-    engine = Engine(settings, sessions, CollectorRegistry())
+    engine = DownloadEngine(settings, sessions, CollectorRegistry())
     with pytest.raises(RuntimeError, match=r"aria2c not found.*BASSA_ARIA2_URL"):
         await engine.start()
     assert engine.health()["engine"] == "stopped"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bassa_server._engine._paths import (
+from bassa_server._lifecycle._paths import (
     MAX_NAME_BYTES,
     name_from_link,
     relative_inside,

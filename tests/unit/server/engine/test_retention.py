@@ -7,7 +7,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session, sessionmaker
 
 from bassa_server._db.models import COMPLETED, DELETED, Download
-from bassa_server._engine._retention import DAY_SECONDS, apply_retention
+from bassa_server._lifecycle._retention import DAY_SECONDS, apply_retention
 
 from .conftest import add_download
 

@@ -26,11 +26,7 @@ def test_tell_status_strings_become_numbers_and_the_first_file_path() -> None:
         5_242_880,
         1_543_900,
     )
-    assert (status.error_code, status.path, status.followed_by) == (
-        "3",
-        "/data/downloads/7/big.bin",
-        (),
-    )
+    assert (status.error_code, status.path) == ("3", "/data/downloads/7/big.bin")
 
 
 def test_an_answer_without_files_has_an_empty_path() -> None:

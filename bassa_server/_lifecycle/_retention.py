@@ -22,7 +22,7 @@ from sqlalchemy import select, update
 from bassa_server._db.models import COMPLETED, DELETED, Download
 
 from ._paths import download_folder, relative_inside
-from ._store import SessionFactory, changed_rows
+from ._transfers import SessionFactory, changed_rows
 
 log = logging.getLogger("bassa.engine.retention")
 

@@ -1,4 +1,4 @@
-"""The engine's reads and writes of the `downloads` and `queue_state` tables.
+"""The engine side of the download lifecycle: claim, progress, complete, fail, and queue state.
 
 Every write that changes who owns a download is a conditional UPDATE (`WHERE status = … AND
 claimed_by = …`), so that several replicas sharing one database can race on the same rows and each
@@ -12,12 +12,24 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, CursorResult, Update, case, func, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    CursorResult,
+    Delete,
+    Update,
+    case,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session, sessionmaker
 
 from bassa_server._db.models import (
     COMPLETED,
     ERROR,
+    QUEUE_PAUSED,
     QUEUE_RUNNING,
     QUEUED,
     STARTED,
@@ -26,6 +38,7 @@ from bassa_server._db.models import (
 )
 
 SessionFactory = sessionmaker[Session]
+QUEUE_ROW = 1  # the one row of `queue_state`
 
 
 @dataclasses.dataclass(frozen=True)
@@ -43,7 +56,7 @@ class Transfer:
 def queue_running(sessions: SessionFactory) -> bool:
     """Whether the queue is started (a missing row counts as paused)."""
     with sessions() as session:
-        state = session.scalar(select(QueueState.state).where(QueueState.id == 1))
+        state = session.scalar(select(QueueState.state).where(QueueState.id == QUEUE_ROW))
     return state == QUEUE_RUNNING
 
 
@@ -60,13 +73,7 @@ def claim(
     if limit <= 0:
         return claimed
     query = (
-        select(
-            Download.id,
-            Download.link,
-            Download.download_name,
-            Download.started_time,
-            Download.user_name,
-        )
+        select(Download.id, Download.user_name)
         .where(Download.status == QUEUED, Download.claimed_by.is_(None))
         .order_by(Download.added_time, Download.id)
         .limit(limit * 2)  # some may be taken by another replica meanwhile
@@ -74,36 +81,53 @@ def claim(
     if book is not None and (waiting := book.refused()):
         query = query.where(Download.user_name.not_in(waiting))
     with sessions() as session:
-        for row in session.execute(query).all():
-            if book is not None and not book.admits(row.user_name):
-                continue
-            won = changed_rows(
-                session,
-                update(Download)
-                .where(
-                    Download.id == row.id,
-                    Download.status == QUEUED,
-                    Download.claimed_by.is_(None),
-                )
-                .values(
-                    status=STARTED,
-                    claimed_by=engine_id,
-                    heartbeat_time=now,
-                    started_time=row.started_time or now,
-                    gid=None,
-                    error=None,
-                ),
-            )
-            session.commit()
-            if won == 1:
-                claimed.append(
-                    Transfer(row.id, row.link, row.download_name, None, now, row.user_name)
-                )
-                if book is not None:
-                    book.started(row.user_name)
-            if len(claimed) == limit:
-                break
+        rows = session.execute(query).all()
+    for row in rows:
+        if book is not None and not book.admits(row.user_name):
+            continue
+        if (taken := claim_download(sessions, engine_id, row.id, now)) is not None:
+            claimed.append(taken)
+            if book is not None:
+                book.started(row.user_name)
+        if len(claimed) == limit:
+            break
     return claimed
+
+
+def claim_download(
+    sessions: SessionFactory, engine_id: str, download_id: int, now: int
+) -> Transfer | None:
+    """Take one queued download for `engine_id`; None when it is not queued or another engine
+    took it first."""
+    with sessions() as session:
+        row = session.execute(
+            select(
+                Download.link, Download.download_name, Download.started_time, Download.user_name
+            ).where(Download.id == download_id)
+        ).first()
+        if row is None:
+            return None
+        won = changed_rows(
+            session,
+            update(Download)
+            .where(
+                Download.id == download_id,
+                Download.status == QUEUED,
+                Download.claimed_by.is_(None),
+            )
+            .values(
+                status=STARTED,
+                claimed_by=engine_id,
+                heartbeat_time=now,
+                started_time=row.started_time or now,
+                gid=None,
+                error=None,
+            ),
+        )
+        session.commit()
+    if won != 1:
+        return None
+    return Transfer(download_id, row.link, row.download_name, None, now, row.user_name)
 
 
 def owned(sessions: SessionFactory, engine_id: str) -> list[Transfer]:
@@ -136,8 +160,9 @@ def started_gids(sessions: SessionFactory) -> set[str]:
     return {gid for gid in gids if gid}
 
 
-def changed_rows(session: Session, statement: Update) -> int:
-    """Run an UPDATE and return how many rows it changed (0 when its condition lost a race)."""
+def changed_rows(session: Session, statement: Update | Delete) -> int:
+    """Run an UPDATE or DELETE and return how many rows it changed (0 when its condition lost
+    a race)."""
     return int(cast(CursorResult[Any], session.execute(statement)).rowcount)
 
 
@@ -164,19 +189,6 @@ def _update_owned(
 def set_gid(sessions: SessionFactory, download_id: int, engine_id: str, gid: str) -> bool:
     """Record the GID a download is about to get in aria2 (before asking aria2 for it)."""
     return _update_owned(sessions, download_id, engine_id, gid=gid)
-
-
-def release(sessions: SessionFactory, download_id: int, engine_id: str) -> None:
-    """Give a claimed download back to the queue."""
-    _update_owned(
-        sessions,
-        download_id,
-        engine_id,
-        status=QUEUED,
-        claimed_by=None,
-        heartbeat_time=None,
-        gid=None,
-    )
 
 
 def progress(
@@ -370,22 +382,28 @@ def fail_queued(sessions: SessionFactory, users: list[str], reason: str) -> int:
 
 @dataclasses.dataclass(frozen=True)
 class QueueSnapshot:
-    """What the metrics read at scrape time."""
+    """The queue as the API and the metrics see it."""
 
     running: bool
     counts: dict[int, int]
     oldest_queued_added_time: int | None
 
 
-def snapshot(sessions: SessionFactory) -> QueueSnapshot:
+def snapshot(db: Session | Connection) -> QueueSnapshot:
     """Queue state, downloads per status and the oldest queued download's time."""
-    with sessions() as session:
-        by_status = session.execute(
-            select(Download.status, func.count()).group_by(Download.status)
-        ).all()
-        counts = {int(status): int(count) for status, count in by_status}
-        oldest = session.scalar(
-            select(func.min(Download.added_time)).where(Download.status == QUEUED)
-        )
-        state = session.scalar(select(QueueState.state).where(QueueState.id == 1))
+    by_status = db.execute(select(Download.status, func.count()).group_by(Download.status)).all()
+    counts = {int(status): int(count) for status, count in by_status}
+    oldest = db.scalar(select(func.min(Download.added_time)).where(Download.status == QUEUED))
+    state = db.scalar(select(QueueState.state).where(QueueState.id == QUEUE_ROW))
     return QueueSnapshot(state == QUEUE_RUNNING, counts, oldest)
+
+
+def set_queue_state(session: Session, state: str, now: int) -> None:
+    """Record the wanted queue state (`QUEUE_RUNNING` or `QUEUE_PAUSED`)."""
+    assert state in (QUEUE_RUNNING, QUEUE_PAUSED), state
+    changed = changed_rows(
+        session,
+        update(QueueState).where(QueueState.id == QUEUE_ROW).values(state=state, updated_time=now),
+    )
+    if changed == 0:
+        session.add(QueueState(id=QUEUE_ROW, state=state, updated_time=now))

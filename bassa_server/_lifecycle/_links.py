@@ -26,7 +26,8 @@ import dns.asyncresolver
 import dns.exception
 
 from bassa_server._config import Settings
-from bassa_server._openapi import ApiError
+
+from ._errors import LinkRefused
 
 MAX_NAME_LENGTH = 1024
 RESOLVE_TIMEOUT_SECONDS = 5.0
@@ -34,29 +35,29 @@ IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
 async def check_link(link: str, settings: Settings) -> None:
-    """Refuse (400) a link whose scheme or address the settings do not allow."""
+    """Refuse (`LinkRefused`) a link whose scheme or address the settings do not allow."""
     try:
         parts = urlsplit(link)
         scheme = parts.scheme.lower()
         host = parts.hostname
     except ValueError:
-        raise ApiError(400, "link is not a valid URL") from None
+        raise LinkRefused("link is not a valid URL") from None
     if scheme == "magnet":
         if not settings.allow_torrents:
-            raise ApiError(400, "link scheme not allowed: magnet")
+            raise LinkRefused("link scheme not allowed: magnet")
         return
     if scheme not in settings.allowed_schemes:
-        raise ApiError(400, f"link scheme not allowed: {scheme or '(none)'}"[:100])
+        raise LinkRefused(f"link scheme not allowed: {scheme or '(none)'}"[:100])
     if not host:
-        raise ApiError(400, "link has no host")
+        raise LinkRefused("link has no host")
     if settings.block_private_addresses:
         addresses = await _resolve(host, settings.egress_resolver)
         if not addresses:
-            raise ApiError(400, "link host does not resolve")
+            raise LinkRefused("link host does not resolve")
         allowed = [ipaddress.ip_network(n, strict=False) for n in settings.allowed_private_networks]
         for address in addresses:
             if not address.is_global and not any(address in network for network in allowed):
-                raise ApiError(400, "link address not allowed: not a public address")
+                raise LinkRefused("link address not allowed: not a public address")
 
 
 async def _resolve(host: str, resolver: str) -> list[IpAddress]:

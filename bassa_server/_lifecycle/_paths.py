@@ -1,4 +1,4 @@
-"""Where a download's file goes, and proof that it stays inside the downloads folder.
+"""Where a download's file goes, proof that it stays inside its folder, and room on the volume.
 
 Every download gets its own folder, `<downloads_dir>/<id>/`, so two links with the same file name
 never collide, and a fixed, sanitised file name inside it, so that a re-added download (after a
@@ -42,12 +42,26 @@ def download_folder(downloads_dir: Path, download_id: int) -> Path:
 
 def relative_inside(path: str | Path, root: Path) -> str | None:
     """`path` relative to `root` (POSIX form) if it resolves inside it, else None."""
-    resolved = Path(path).resolve()
     try:
+        resolved = Path(path).resolve()
         relative = resolved.relative_to(root.resolve())
-    except ValueError:
+    except (OSError, RuntimeError, ValueError):
         return None
     return relative.as_posix() if relative.parts else None
+
+
+def inside(folder: Path, relative: str) -> Path | None:
+    """`folder / relative` when it is a regular file that stays inside `folder`, else None."""
+    if relative_inside(folder / relative, folder) is None:
+        return None
+    candidate = (folder / relative).resolve()
+    return candidate if candidate.is_file() else None
+
+
+def has_room(folder: Path, min_free_bytes: int, needed: int = 0) -> bool:
+    """Whether writing `needed` more bytes leaves `folder`'s volume at least `min_free_bytes`
+    free (statvfs: call it off the event loop, it can block on a network volume)."""
+    return shutil.disk_usage(folder).free - needed >= min_free_bytes
 
 
 def remove_download_folder(downloads_dir: Path, download_id: int) -> None:
