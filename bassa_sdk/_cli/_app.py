@@ -1,97 +1,283 @@
-"""`bassa`: the user commands (sign in, queue links, list, rate, fetch files and zips)."""
+"""`bassa`: the global options and the user commands (sign in, queue links, list, fetch files).
+
+Only typer is imported at start-up: each command imports the SDK, rich and the output helpers
+when it runs, so `bassa --help` and shell completion stay fast.
+"""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from typer.core import TyperArgument
 
-from bassa_sdk._cli._output import console, emit, emit_one, transfer_bar
-from bassa_sdk._cli._state import CliState, credentials_path, failures_exit, save_credentials
+from bassa_sdk._cli._state import EXIT_FAILURE, CliState, failures_exit
 
-__all__ = ["Json", "app", "state_of"]
+__all__ = ["Json", "Yes", "app", "state_of"]
 
 app = typer.Typer(
     name="bassa",
     help="Queue downloads on a Bassa server and fetch the files.",
     no_args_is_help=True,
-    add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-Json = Annotated[bool, typer.Option("--json", help="Print JSON for scripts instead of a table.")]
-DOWNLOAD_COLUMNS = ("id", "download_name", "status", "size", "rating", "user_name", "added_time")
+_argument_metavar = TyperArgument.make_metavar
+
+
+def _plain_metavar(self: TyperArgument, ctx: Any, *, usage: bool = False) -> str:
+    """`bassa get ID`, not typer's `bassa get {ID}`: usage lines read like every other tool's."""
+    var = _argument_metavar(self, ctx, usage=usage)
+    return var[1:-1] if usage and var.startswith("{") and var.endswith("}") else var
+
+
+TyperArgument.make_metavar = _plain_metavar  # type: ignore[method-assign]
+
+Json = Annotated[bool, typer.Option("--json", help="Print JSON for scripts instead of text.")]
+Yes = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
+DownloadId = Annotated[
+    int, typer.Argument(metavar="ID", help="The download's id (see bassa ls).", show_default=False)
+]
+PasswordStdin = Annotated[
+    bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+]
+
+
+def _version(value: bool) -> None:
+    if value:
+        from bassa_sdk._version import version
+
+        print(f"bassa {version()}")
+        raise typer.Exit()
+
+
+def _logging(debug: bool, verbose: bool) -> None:
+    """Retry and request logs: silent by default (the error says what matters), INFO with
+    --verbose, DEBUG with --debug; BASSA_LOG, when set, is left to the SDK."""
+    import logging
+    import os
+
+    if os.environ.get("BASSA_LOG") and not (debug or verbose):
+        return
+    level = logging.DEBUG if debug else logging.INFO if verbose else logging.CRITICAL
+    for name in ("bassa", "stamina"):
+        logger = logging.getLogger(name)
+        logger.setLevel(level)
+        if (debug or verbose) and not logger.handlers:
+            handler = logging.StreamHandler()
+            handler.setFormatter(logging.Formatter("%(name)s: %(message)s"))
+            logger.addHandler(handler)
+        logger.propagate = False
 
 
 @app.callback()
 def _root(
     ctx: typer.Context,
     url: Annotated[
-        str | None, typer.Option(help="The server's URL (default: BASSA_URL, then the saved one).")
+        str | None,
+        typer.Option(
+            "--url",
+            metavar="URL",
+            help="The server's URL (default: BASSA_URL, then the profile's).",
+        ),
     ] = None,
+    profile: Annotated[
+        str | None,
+        typer.Option(
+            "--profile",
+            metavar="NAME",
+            help="The saved session to use (default: BASSA_PROFILE, then 'default').",
+        ),
+    ] = None,
+    timeout: Annotated[
+        float | None,
+        typer.Option(
+            "--timeout",
+            min=0.1,
+            metavar="SECONDS",
+            help="Seconds to wait for each answer (default 30, connect 5).",
+        ),
+    ] = None,
+    retries: Annotated[
+        int,
+        typer.Option(
+            "--retries",
+            min=0,
+            max=10,
+            metavar="N",
+            help="Retries after a network or server failure (default 0).",
+        ),
+    ] = 0,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Log requests' retries to standard error.")
+    ] = False,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Log every request, and show a traceback on a crash.")
+    ] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", "-V", callback=_version, is_eager=True, help="Print the version."
+        ),
+    ] = False,
 ) -> None:
     if ctx.obj is None:
         ctx.obj = CliState()
-    if url is not None:
-        ctx.obj.url = url
+    state = state_of(ctx)
+    state.url = url if url is not None else state.url
+    state.profile = profile if profile is not None else state.profile
+    state.timeout, state.retries = timeout, retries
+    state.debug, state.verbose = debug, verbose
+    _logging(debug, verbose)
 
 
 def state_of(ctx: typer.Context) -> CliState:
+    """The command's shared state (set by the root callback)."""
     state = ctx.obj
     assert isinstance(state, CliState)
     return state
 
 
+def read_password(from_stdin: bool, *, confirm: bool = False) -> str:
+    """The password: one line of standard input with --password-stdin, else asked for."""
+    if from_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+        if not password:
+            raise typer.BadParameter("--password-stdin: standard input held no password")
+        return password
+    return str(typer.prompt("Password", hide_input=True, confirmation_prompt=confirm))
+
+
 @app.command()
 def login(
     ctx: typer.Context,
-    user: Annotated[str, typer.Option("--user", "-u", prompt=True, help="Your user name.")],
-    password: Annotated[str, typer.Option(prompt=True, hide_input=True, help="Your password.")],
+    user: Annotated[
+        str | None, typer.Option("--user", "-u", metavar="NAME", help="Your user name.")
+    ] = None,
+    password_stdin: PasswordStdin = False,
+    as_json: Json = False,
 ) -> None:
     """Sign in and keep the session for the next commands (in a file only you can read)."""
+    from bassa_sdk._cli._output import print_json, say
+
     state = state_of(ctx)
     with failures_exit(state):
         client = state.client(signed_in=False)
-        result = client.session.login(user, password)
-        save_credentials(client.base_url, client.session.token, user)
-        role = "an admin" if result.auth == "0" else "a user"
-        console.print(f"signed in to {client.base_url} as {user} ({role})")
+        name = user or str(typer.prompt("User"))
+        result = client.session.login(name, read_password(password_stdin))
+        state.remember(client.base_url, client.session.token, name)
+        role = "admin" if result.auth == "0" else "user"
+        if as_json:
+            print_json({"url": client.base_url, "user_name": name, "role": role})
+        else:
+            profile = "" if state.profile_name == "default" else f" [profile {state.profile_name}]"
+            say(f"signed in to {client.base_url} as {name} ({role}){profile}")
 
 
 @app.command()
-def logout() -> None:
-    """Forget the saved session."""
-    credentials_path().unlink(missing_ok=True)
-    console.print("signed out")
+def logout(ctx: typer.Context, as_json: Json = False) -> None:
+    """Forget the saved session of this profile (no request is sent)."""
+    from bassa_sdk._cli._output import print_json, say
+    from bassa_sdk._cli._state import load_profiles, save_profiles
+
+    state = state_of(ctx)
+    profiles = load_profiles()
+    known = profiles.pop(state.profile_name, None) is not None
+    save_profiles(profiles)
+    if as_json:
+        print_json({"profile": state.profile_name, "signed_out": known})
+    else:
+        say("signed out" if known else f"no saved session for profile {state.profile_name}")
+
+
+@app.command()
+def profiles(ctx: typer.Context, as_json: Json = False) -> None:
+    """List the saved sessions (one per profile) and which one this command would use."""
+    from bassa_sdk._cli._output import Column, emit, print_json
+    from bassa_sdk._cli._state import load_profiles
+
+    current = state_of(ctx).profile_name
+    rows = [
+        {
+            "profile": name,
+            "url": p.get("url"),
+            "user_name": p.get("user_name"),
+            "current": name == current,
+        }
+        for name, p in sorted(load_profiles().items())
+    ]
+    if as_json:
+        print_json(rows)
+        return
+    columns = [
+        Column("profile", "Profile"),
+        Column("url", "Server"),
+        Column("user_name", "User"),
+        Column("current", "In use", "yes/no"),
+    ]
+    emit([_Row(row) for row in rows], columns, as_json=False)
+
+
+class _Row:
+    """A plain dict shown through the same table code as the models."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self._data = data
+
+    def to_dict(self) -> dict[str, Any]:
+        return self._data
 
 
 @app.command()
 def signup(
     ctx: typer.Context,
-    user: Annotated[str, typer.Argument(help="The user name you want.")],
-    email: Annotated[str, typer.Argument(help="Your e-mail address.")],
-    password: Annotated[
-        str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True, help="Password.")
+    user: Annotated[
+        str, typer.Argument(metavar="USER", help="The user name you want.", show_default=False)
     ],
+    email: Annotated[
+        str, typer.Argument(metavar="EMAIL", help="Your e-mail address.", show_default=False)
+    ],
+    password_stdin: PasswordStdin = False,
+    as_json: Json = False,
 ) -> None:
     """Ask for an account; an admin approves it before you can sign in."""
+    from bassa_sdk._cli._output import print_json, say
+
     state = state_of(ctx)
     with failures_exit(state):
+        password = read_password(password_stdin, confirm=True)
         state.client(signed_in=False).session.sign_up(user, password, email)
-        console.print(f"account {user} requested; an admin must approve it")
+        if as_json:
+            print_json({"user_name": user, "approved": False})
+        else:
+            say(f"account {user} requested; an admin must approve it")
 
 
 @app.command()
-def add(ctx: typer.Context, link: str, as_json: Json = False) -> None:
-    """Queue a link (http, https or ftp)."""
+def add(
+    ctx: typer.Context,
+    link: Annotated[
+        str,
+        typer.Argument(
+            metavar="LINK", help="An http, https or ftp URL, or a magnet link.", show_default=False
+        ),
+    ],
+    as_json: Json = False,
+) -> None:
+    """Queue a link; an admin's `bassa queue start` lets it download."""
+    from bassa_sdk._cli._output import print_json, say
+
     state = state_of(ctx)
     with failures_exit(state):
         created = state.client().downloads.add(link)
         if as_json:
-            console.print_json(data=created.to_dict())
+            print_json(created.to_dict())
         else:
-            console.print(f"queued download {created.id}")
+            say(f"queued download {created.id}")
 
 
 @app.command("ls")
@@ -100,10 +286,15 @@ def list_downloads(
     completed: Annotated[
         bool, typer.Option("--completed", help="The shared library instead of your downloads.")
     ] = False,
-    page: Annotated[int | None, typer.Option(min=1, help="Only this page (15 rows).")] = None,
+    page: Annotated[
+        int | None, typer.Option("--page", min=1, metavar="N", help="Only this page (15 rows).")
+    ] = None,
     as_json: Json = False,
 ) -> None:
     """List your downloads (every page), or the completed downloads of everyone."""
+    from bassa_sdk._cli._columns import DOWNLOADS, LIBRARY
+    from bassa_sdk._cli._output import emit
+
     state = state_of(ctx)
     with failures_exit(state):
         downloads = state.client().downloads
@@ -111,81 +302,133 @@ def list_downloads(
             rows = downloads.completed(page) if completed else downloads.list(page)
         else:
             rows = list(downloads.iter_completed() if completed else downloads.iter())
-        emit(rows, DOWNLOAD_COLUMNS, as_json=as_json)
+        emit(rows, LIBRARY if completed else DOWNLOADS, as_json=as_json)
 
 
 @app.command()
-def status(ctx: typer.Context, download_id: int, as_json: Json = False) -> None:
+def status(ctx: typer.Context, download_id: DownloadId, as_json: Json = False) -> None:
     """Show one download's status and progress."""
+    from bassa_sdk._cli._columns import PROGRESS
+    from bassa_sdk._cli._output import emit_one
+
     state = state_of(ctx)
     with failures_exit(state):
-        progress = state.client().downloads.status(download_id)
-        columns = ("id", "status", "completed_length", "total_length", "download_speed", "error")
-        emit_one(progress, columns, as_json=as_json)
+        emit_one(state.client().downloads.status(download_id), PROGRESS, as_json=as_json)
 
 
 @app.command("rm")
-def remove(ctx: typer.Context, download_id: int) -> None:
+def remove(ctx: typer.Context, download_id: DownloadId, as_json: Json = False) -> None:
     """Delete a queued or failed download."""
+    from bassa_sdk._cli._files import delete_download
+
     state = state_of(ctx)
     with failures_exit(state):
-        state.client().downloads.delete(download_id)
-        console.print(f"deleted download {download_id}")
+        delete_download(state.client(), download_id, as_json=as_json)
 
 
 @app.command()
 def rate(
     ctx: typer.Context,
-    download_id: int,
-    stars: Annotated[int, typer.Argument(min=0, max=5, help="0 to 5.")],
+    download_id: DownloadId,
+    stars: Annotated[
+        int, typer.Argument(min=0, max=5, metavar="STARS", help="0 to 5.", show_default=False)
+    ],
+    as_json: Json = False,
 ) -> None:
     """Rate a download from 0 to 5."""
+    from bassa_sdk._cli._output import print_json, say
+
     state = state_of(ctx)
     with failures_exit(state):
         result = state.client().downloads.rate(download_id, stars)
-        console.print(f"rated download {download_id}; its rating is now {result.rating}")
+        if as_json:
+            print_json(result.to_dict())
+        else:
+            say(f"rated download {download_id}; its rating is now {result.rating}")
 
 
 @app.command()
 def get(
     ctx: typer.Context,
-    download_id: int,
+    download_id: DownloadId,
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Where to write (default: its name).")
+        str | None,
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="FILE",
+            help="The file (or folder) to write, - for standard output (default: its name).",
+        ),
     ] = None,
-    wait: Annotated[bool, typer.Option(help="Wait for the download to complete first.")] = False,
+    wait: Annotated[
+        bool, typer.Option("--wait", help="Wait for the download to complete first.")
+    ] = False,
+    clobber: Annotated[
+        bool, typer.Option("--clobber", help="Replace a file that already exists.")
+    ] = False,
+    resume: Annotated[
+        bool,
+        typer.Option("--continue", "-c", help="Continue the partial FILE.part of an earlier get."),
+    ] = False,
+    as_json: Json = False,
 ) -> None:
-    """Fetch a completed download's file, with a progress bar."""
+    """Fetch a completed download's file, with a progress bar; never replaces a file unasked."""
+    from bassa_sdk._cli._files import fetch
+
     state = state_of(ctx)
+    if clobber and resume:
+        raise typer.BadParameter("--clobber and --continue exclude each other")
     with failures_exit(state):
-        client = state.client()
-        if wait:
-            with transfer_bar(f"waiting for {download_id}") as bar:
-                client.downloads.wait(
-                    download_id, progress=lambda p: bar(p.completed_length, p.total_length or None)
-                )
-        target = output or Path(f".bassa-download-{download_id}")
-        with transfer_bar(f"download {download_id}") as bar:
-            fetched = client.files.download(download_id, target, progress=bar)
-        if output is None:
-            target = target.rename(Path(fetched.filename or f"download-{download_id}").name)
-        console.print(f"saved {target} ({fetched.size} bytes)")
+        try:
+            fetch(
+                state.client(),
+                download_id,
+                output,
+                wait=wait,
+                clobber=clobber,
+                resume=resume,
+                as_json=as_json,
+            )
+        except FileExistsError as exc:
+            from bassa_sdk._cli._output import error
+
+            error(
+                f"{exc.args[0].split(' (')[0]}: pass --clobber to replace it, "
+                "--continue to finish it, or -o to pick another name"
+            )
+            raise typer.Exit(EXIT_FAILURE) from exc
 
 
 @app.command("zip")
 def zip_files(
     ctx: typer.Context,
-    gids: Annotated[list[str], typer.Argument(help="GIDs of completed downloads.")],
-    output: Annotated[Path, typer.Option("--output", "-o", help="The zip to write.")] = Path(
-        "bassa.zip"
-    ),
+    downloads: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="ID|GID...",
+            help="Completed downloads, by id (as bassa ls shows) or by GID.",
+            show_default=False,
+        ),
+    ],
+    output: Annotated[
+        str,
+        typer.Option(
+            "--output", "-o", metavar="FILE", help="The zip to write, - for standard output."
+        ),
+    ] = "bassa.zip",
+    clobber: Annotated[
+        bool, typer.Option("--clobber", help="Replace a file that already exists.")
+    ] = False,
+    as_json: Json = False,
 ) -> None:
     """Zip completed downloads on the server and fetch the zip."""
+    from bassa_sdk._cli._files import fetch_zip
+
     state = state_of(ctx)
+    if output != "-" and Path(output).exists() and not clobber:
+        from bassa_sdk._cli._output import error
+
+        error(f"{output} exists: pass --clobber to replace it, or -o to pick another name")
+        raise typer.Exit(EXIT_FAILURE)
     with failures_exit(state):
-        files = state.client().files
-        job = files.zip(gids)
-        files.wait_zip(job.process_id)
-        with transfer_bar("zip") as bar:
-            fetched = files.fetch_zip(job.process_id, output, progress=bar)
-        console.print(f"saved {output} ({fetched.size} bytes)")
+        fetch_zip(state.client(), downloads, output, as_json=as_json)

@@ -28,10 +28,15 @@ from bassa_api_client.spec_facts import DownloadStatus
 from bassa_sdk._base_client import Timeout
 from bassa_sdk._call import Call
 from bassa_sdk._config import DEFAULT_POLL_INTERVAL, DEFAULT_WAIT_TIMEOUT
-from bassa_sdk._errors import DownloadFailedError, NotFoundError, WaitTimeoutError
+from bassa_sdk._errors import (
+    DownloadFailedError,
+    NotFoundError,
+    ResponseValidationError,
+    WaitTimeoutError,
+)
 from bassa_sdk._reading import deleted_earlier, expect, expect_list, returns_none
 from bassa_sdk._sleep import asleep
-from bassa_sdk._validate import integer, non_empty
+from bassa_sdk._validate import download_link, integer
 
 if TYPE_CHECKING:
     from bassa_sdk._async._client import AsyncBassa
@@ -79,10 +84,27 @@ class AsyncDownloads:
         self._client = client
 
     async def add(self, link: str, *, timeout: Timeout = None) -> DownloadCreated:
-        """Queue a link (http, https or ftp); `.id` is the new download's id."""
-        body = NewDownload(link=non_empty(link, "link"))
+        """Queue a link (http, https or ftp); `.id` is the new download's id.
+
+        A legacy server answers without the id: it is then recovered as the id of the caller's
+        newest download of this link (`ResponseValidationError` if there is none, which
+        is how a legacy server that silently dropped the link shows).
+        """
+        body = NewDownload(link=download_link(link))
         call = Call(add_download, {"body": body}, expect(DownloadCreated))
-        return await self._client._execute(call, timeout)
+        created = await self._client._execute(call, timeout)
+        if isinstance(created.id, int):
+            return created
+        newest: int | None = None
+        async for row in self.iter():
+            if row.link == link:
+                newest = row.id if newest is None else max(newest, row.id)
+        if newest is None:
+            raise ResponseValidationError(
+                "the server said it queued the link but sent no id, and none of your "
+                "downloads has this link (a legacy server drops links it cannot store)"
+            )
+        return DownloadCreated(status=created.status, id=newest)
 
     async def list(self, page: int = 1, *, timeout: Timeout = None) -> builtins.list[Download]:
         """One page (15, oldest first) of the caller's own downloads, in every status."""
