@@ -12,9 +12,9 @@ Everything public is importable from here; modules starting with `_` are private
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import typing as _typing
 
-if TYPE_CHECKING:
+if _typing.TYPE_CHECKING:
     from bassa_api_client.models import (
         CompressionJob,
         Download,
@@ -208,7 +208,7 @@ _LAZY: dict[str, str] = {
 }
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> _typing.Any:
     """Import a public name on first use; `__version__` comes from the installed metadata."""
     if name == "__version__":
         from bassa_sdk._version import version

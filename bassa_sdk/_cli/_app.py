@@ -6,6 +6,7 @@ when it runs, so `bassa --help` and shell completion stay fast.
 
 from __future__ import annotations
 
+import logging
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -55,10 +56,21 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever `sys.stderr` is at the time (it may be replaced after set-up)."""
+
+    @property
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: Any) -> None:
+        pass
+
+
 def _logging(debug: bool, verbose: bool) -> None:
     """Retry and request logs: silent by default (the error says what matters), INFO with
     --verbose, DEBUG with --debug; BASSA_LOG, when set, is left to the SDK."""
-    import logging
     import os
 
     if os.environ.get("BASSA_LOG") and not (debug or verbose):
@@ -68,10 +80,9 @@ def _logging(debug: bool, verbose: bool) -> None:
         logger = logging.getLogger(name)
         logger.setLevel(level)
         if (debug or verbose) and not logger.handlers:
-            handler = logging.StreamHandler()
+            handler = _StderrHandler()
             handler.setFormatter(logging.Formatter("%(name)s: %(message)s"))
             logger.addHandler(handler)
-        logger.propagate = False
 
 
 @app.callback()

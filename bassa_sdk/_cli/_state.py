@@ -182,7 +182,8 @@ def _checked_url(url: str) -> str:
     if parts is None or parts.scheme not in {"http", "https"} or not host:
         raise typer.BadParameter(
             f"{url!r} is not a server URL: give http:// or https:// and a host, "
-            "such as http://127.0.0.1:8000"
+            "such as http://127.0.0.1:8000",
+            param_hint="--url",
         )
     return url.rstrip("/")
 
