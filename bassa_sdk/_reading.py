@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 from bassa_api_client.types import Response
 from bassa_sdk._errors import NotFoundError, ResponseValidationError
 
-__all__ = ["deleted_earlier", "expect", "expect_list", "returns_none"]
+__all__ = ["byte_sizes", "deleted_earlier", "expect", "expect_list", "returns_none"]
 
 log = logging.getLogger("bassa")
 
@@ -62,3 +62,20 @@ def deleted_earlier(exc: NotFoundError, what: str) -> bool:
         return False
     log.info("%s: an earlier attempt's answer was lost; the retry found it gone: deleted", what)
     return True
+
+
+def byte_sizes(read: Callable[[Response[Any]], list[M]]) -> Callable[[Response[Any]], list[M]]:
+    """A list reader whose items' `size` is an int: the original server sends the byte count of
+    a download as a decimal string and a user's total as a float, which must not reach the
+    caller as a type the model does not declare."""
+
+    def sized(response: Response[Any]) -> list[M]:
+        rows = read(response)
+        for row in rows:
+            size = getattr(row, "size", None)
+            digits = isinstance(size, str) and size.isdigit()
+            if digits or (isinstance(size, float) and size.is_integer()):
+                row.size = int(size)  # type: ignore[attr-defined]
+        return rows
+
+    return sized

@@ -34,7 +34,7 @@ from bassa_sdk._errors import (
     ResponseValidationError,
     WaitTimeoutError,
 )
-from bassa_sdk._reading import deleted_earlier, expect, expect_list, returns_none
+from bassa_sdk._reading import byte_sizes, deleted_earlier, expect, expect_list, returns_none
 from bassa_sdk._sleep import asleep
 from bassa_sdk._validate import download_link, integer
 
@@ -57,11 +57,11 @@ def _download_id(download_id: int) -> int:
 
 
 def _own(page: int) -> Page:
-    return Call(list_own_downloads, {"page": _page(page)}, expect_list(Download))
+    return Call(list_own_downloads, {"page": _page(page)}, byte_sizes(expect_list(Download)))
 
 
 def _completed(page: int) -> Page:
-    return Call(list_completed_downloads, {"page": _page(page)}, expect_list(Download))
+    return Call(list_completed_downloads, {"page": _page(page)}, byte_sizes(expect_list(Download)))
 
 
 def _finished(progress: DownloadProgress) -> bool:
