@@ -72,10 +72,12 @@ def byte_sizes(read: Callable[[Response[Any]], list[M]]) -> Callable[[Response[A
     def sized(response: Response[Any]) -> list[M]:
         rows = read(response)
         for row in rows:
-            size = getattr(row, "size", None)
-            digits = isinstance(size, str) and size.isdigit()
-            if digits or (isinstance(size, float) and size.is_integer()):
-                row.size = int(size)  # type: ignore[attr-defined]
+            size: object = getattr(row, "size", None)
+            number = int(size) if isinstance(size, str) and size.isdigit() else size
+            if isinstance(number, float) and number.is_integer():
+                number = int(number)
+            if number is not size:
+                row.size = number  # type: ignore[attr-defined]
         return rows
 
     return sized
