@@ -260,7 +260,7 @@ def test_resume_continues_a_part_file_and_keeps_it_after_a_failure(tmp_path: Pat
 
 
 def test_resume_into_a_folder_skips_the_bytes_already_there(tmp_path: Path) -> None:
-    """Into a folder, the name comes with the answer: bytes in the .part are skipped, not sent."""
+    """Into a folder, the name comes with the answer: bytes in the .part are not written again."""
     (tmp_path / "notes.txt.part").write_bytes(DATA[:1000])
     client, _ = make_client(lambda request: _named(DATA))
     fetched = client.files.download(1, tmp_path, resume=True)
