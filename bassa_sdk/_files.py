@@ -11,6 +11,7 @@ caller's progress callback is called from here; whatever it raises reaches the c
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 from collections.abc import Callable
@@ -76,7 +77,9 @@ class _Sink:
 
     def _named(self, path: Path) -> None:
         if path.exists() and not self._overwrite:
-            raise FileExistsError(f"{path} exists (pass overwrite=True to replace it)")
+            raise FileExistsError(
+                errno.EEXIST, "file exists (overwrite=True replaces it)", str(path)
+            )
         self.path = path
         self._part = path.with_name(path.name + ".part")
         if self._resume and self._part.is_file():
@@ -115,7 +118,7 @@ class _Sink:
         if self.path is not None:
             file.close()
             if self.path.exists() and not self._overwrite:
-                raise FileExistsError(f"{self.path} appeared while it was downloaded")
+                raise FileExistsError(errno.EEXIST, "file appeared meanwhile", str(self.path))
             self._part.replace(self.path)
         else:
             file.flush()

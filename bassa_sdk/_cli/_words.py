@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from bassa_sdk._cli._state import EXIT_AUTH, EXIT_FAILURE, EXIT_NOT_FOUND, EXIT_SERVER
 from bassa_sdk._errors import (
     APIConnectionError,
     APIStatusError,
@@ -27,8 +28,6 @@ if TYPE_CHECKING:
     from bassa_sdk._cli._state import CliState
 
 __all__ = ["exit_code", "in_words", "not_bassa"]
-
-EXIT_FAILURE, EXIT_AUTH, EXIT_NOT_FOUND, EXIT_SERVER = 1, 3, 4, 5
 
 
 def exit_code(exc: BassaError) -> int:

@@ -435,3 +435,30 @@ def test_zip_takes_download_ids_and_gids(tmp_path: Path) -> None:
     compress = next(r for r in recorder.requests if r.url.path == "/api/compress")
     assert json.loads(compress.content)["gid"] == [download_row(7)["gid"], gid]
     assert (tmp_path / "both.zip").read_bytes() == b"PK"
+
+
+def test_shell_completion_completes_commands() -> None:
+    """The installed script completes command names for bash (and prints its completion code)."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    script = Path(sys.executable).with_name("bassa")
+    bassa = str(script) if script.exists() else shutil.which("bassa")
+    assert bassa is not None
+    env = {**os.environ, "_BASSA_COMPLETE": "complete_bash", "COMP_WORDS": "bassa ad"}
+    env["COMP_CWORD"] = "1"
+    done = subprocess.run([bassa], env=env, capture_output=True, text=True, check=False)
+    assert done.stdout.split() == ["add", "admin"]
+    shown = subprocess.run(
+        [bassa, "--show-completion", "bash"], capture_output=True, text=True, check=False
+    )
+    assert "_bassa_completion" in shown.stdout
+
+
+def test_timeout_option_applies_to_every_request() -> None:
+    """--timeout SECONDS becomes the timeout of each request the command sends."""
+    _signed_in()
+    _, _, recorder = run(lambda r: reply(200, []), "--timeout", "2.5", "ls")
+    assert recorder.requests[0].extensions["timeout"]["read"] == 2.5

@@ -76,3 +76,10 @@ def test_operation_facts_match_the_spec() -> None:
         o.operation_id: (o.method, o.path, o.safe_to_retry, o.extension, o.admin)
         for o in OPERATIONS.values()
     } == expected
+
+
+def test_version_comes_from_the_installed_distribution() -> None:
+    """`bassa_sdk.__version__` is pyproject's version, as the installed metadata says."""
+    from importlib.metadata import version
+
+    assert bassa_sdk.__version__ == version("bassa-sdk")
