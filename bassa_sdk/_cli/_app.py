@@ -404,8 +404,7 @@ def get(
             from bassa_sdk._cli._output import error
 
             error(
-                f"{exc.filename} exists: pass --clobber to replace it, --continue to finish "
-                "it, or -o to pick another name"
+                f"{exc.filename} exists: pass --clobber to replace it, or -o to pick another name"
             )
             raise typer.Exit(EXIT_FAILURE) from exc
 
