@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from bassa_sdk._cli import _admin  # noqa: F401 (registers the queue and admin commands)
+from bassa_sdk._cli import _admin, _commands  # noqa: F401 (they register their commands)
 from bassa_sdk._cli._app import app
 
 __all__ = ["app", "main"]
