@@ -32,6 +32,7 @@ from bassa_sdk._errors import (
     DownloadFailedError,
     NotFoundError,
     ResponseValidationError,
+    UnsupportedOperationError,
     WaitTimeoutError,
 )
 from bassa_sdk._reading import byte_sizes, deleted_earlier, expect, expect_list, returns_none
@@ -162,14 +163,23 @@ class AsyncDownloads:
     ) -> DownloadProgress:
         """Poll until the download completes; `timeout` bounds the whole wait, in seconds.
 
-        Raises `DownloadFailedError` if it fails, `WaitTimeoutError` if time runs out.
+        Raises `DownloadFailedError` if it fails, `WaitTimeoutError` if time runs out. A legacy
+        server has no status endpoint: the caller's own downloads are polled instead (so only
+        the caller's downloads can be waited for there, and no byte progress is seen).
         """
         if not timeout >= 0 or not poll_interval >= 0:
             raise ValueError("timeout and poll_interval must be non-negative seconds")
         call = self._status(download_id)
         deadline = time.monotonic() + timeout
+        legacy: UnsupportedOperationError | None = None
         while True:
-            seen = await self._client._execute(call)
+            if legacy is None:
+                try:
+                    seen = await self._client._execute(call)
+                except UnsupportedOperationError as exc:
+                    legacy = exc
+            if legacy is not None:
+                seen = await self._listed_progress(download_id, legacy)
             if progress is not None:
                 progress(seen)
             if _finished(seen):
@@ -177,6 +187,26 @@ class AsyncDownloads:
             if time.monotonic() + poll_interval > deadline:
                 raise WaitTimeoutError(f"download {download_id} not finished after {timeout} s")
             await asleep(poll_interval)
+
+    async def _listed_progress(
+        self, download_id: int, missing: UnsupportedOperationError
+    ) -> DownloadProgress:
+        """The download's progress as the caller's own list shows it (on a legacy server)."""
+        try:
+            async for row in self.iter():
+                if row.id == download_id:
+                    size = row.size if isinstance(row.size, int) else 0
+                    done = size if row.status == DownloadStatus.COMPLETED else 0
+                    return DownloadProgress(
+                        id=row.id,
+                        status=row.status,
+                        completed_length=done,
+                        total_length=size,
+                        download_speed=0,
+                    )
+        except NotFoundError as exc:  # not even the list: not a Bassa server
+            raise missing from exc
+        raise missing
 
     @staticmethod
     def _status(download_id: int) -> Call[DownloadProgress]:

@@ -11,7 +11,13 @@ import httpx
 import pytest
 
 from bassa_api_client.types import Unset
-from bassa_sdk import Bassa, BassaError, UnsupportedOperationError
+from bassa_sdk import (
+    Bassa,
+    BassaError,
+    DownloadStatus,
+    UnsupportedOperationError,
+    WaitTimeoutError,
+)
 from tests.unit.sdk.conftest import BASE_URL
 from tests.unit.sdk.legacy import FILE_BYTES, LegacyBassa
 
@@ -33,13 +39,18 @@ def test_add_recovers_the_id_a_legacy_server_does_not_send() -> None:
     assert second.id > first.id == 2
 
 
-def test_waiting_on_a_legacy_server_says_what_it_lacks() -> None:
-    """The README's quickstart on a legacy server stops with a sentence, not an internal type."""
-    client = _client(LegacyBassa())
+def test_waiting_on_a_legacy_server_polls_the_callers_downloads() -> None:
+    """Without the status endpoint, wait() reads the caller's list: the quickstart works."""
+    server = LegacyBassa()
+    client = _client(server)
+    done = client.downloads.wait(1, timeout=5)
+    assert done.status == DownloadStatus.COMPLETED and done.total_length == 1800
     created = client.downloads.add("https://www.example.org/report.pdf")
     assert isinstance(created.id, int)
+    with pytest.raises(WaitTimeoutError):
+        client.downloads.wait(created.id, timeout=0)
     with pytest.raises(UnsupportedOperationError, match="does not implement get_download_status"):
-        client.downloads.wait(created.id, timeout=5)
+        client.downloads.wait(999, timeout=5)  # not the caller's: the legacy list cannot tell
 
 
 def _calls(tmp_path: Path) -> dict[str, Callable[[Bassa], Any]]:
