@@ -7,13 +7,13 @@ from bassa_sdk._cli._output import Column
 __all__ = ["DOWNLOADS", "HEAVY", "LIBRARY", "PROGRESS", "QUEUE", "REQUESTS", "USERS"]
 
 DOWNLOADS = (
-    Column("id", "ID", right=True),
+    Column("id", "ID", right=True, whole=True),
     Column("download_name", "Name"),
-    Column("status", "Status", "status"),
+    Column("status", "Status", "status", whole=True),
     Column("size", "Size", "size", right=True),
     Column("rating", "Rating", right=True),
-    Column("gid", "GID"),
-    Column("added_time", "Added", "time"),
+    Column("gid", "GID", whole=True),
+    Column("added_time", "Added", "time", whole=True),
 )
 LIBRARY = (*DOWNLOADS[:5], Column("user_name", "User"), *DOWNLOADS[5:])
 PROGRESS = (
@@ -21,7 +21,7 @@ PROGRESS = (
     Column("status", "Status", "status"),
     Column("completed_length", "Done", "size"),
     Column("total_length", "Size", "size"),
-    Column("download_speed", "Speed (bytes/s)", "size"),
+    Column("download_speed", "Speed", "speed"),
     Column("error", "Error"),
 )
 QUEUE = (

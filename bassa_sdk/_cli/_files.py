@@ -15,7 +15,7 @@ import typer
 from bassa_api_client.spec_facts import DownloadStatus
 from bassa_sdk._cli._output import error, notice, print_json, say, transfer_bar
 from bassa_sdk._cli._state import EXIT_FAILURE, EXIT_NOT_FOUND
-from bassa_sdk._errors import BassaError, ConflictError
+from bassa_sdk._errors import BassaError, ConflictError, UnsupportedOperationError
 from bassa_sdk._files import FetchedFile
 from bassa_sdk._sync._client import Bassa
 
@@ -36,8 +36,11 @@ def _human(size: int) -> str:
 
 def wait_for(client: Bassa, download_id: int) -> None:
     """Wait until the download completes, saying so when the queue is paused."""
-    seen = client.downloads.status(download_id)
-    if seen.status == DownloadStatus.QUEUED:
+    try:
+        queued = client.downloads.status(download_id).status == DownloadStatus.QUEUED
+    except UnsupportedOperationError:
+        queued = False  # an older server: the wait polls the list instead
+    if queued:
         try:
             paused = client.queue.status().state != "running"
         except BassaError:

@@ -136,7 +136,7 @@ _KINDS: dict[str, Callable[[Any, bool], str]] = {
     "status": lambda value, human: _status(value),
     "role": lambda value, human: _role(value),
     "yes/no": lambda value, human: _yes_no(value),
-    "percent": lambda value, human: f"{value:.0%}" if isinstance(value, float) else _plain(value),
+    "speed": lambda value, human: _size(value, human) + ("/s" if human and value else ""),
 }
 
 
@@ -148,6 +148,8 @@ class Column:
     header: str
     kind: str = "text"
     right: bool = False
+    #: never wrapped nor cut at a terminal (ids people copy, dates)
+    whole: bool = False
 
     def cell(self, row: dict[str, Any], human: bool) -> str:
         """The column's value in `row`, formatted for people or for a pipe."""
@@ -174,7 +176,12 @@ def emit(items: Sequence[Model], columns: Sequence[Column], *, as_json: bool) ->
 
     table = Table(header_style="bold", box=None, pad_edge=False)
     for column in columns:
-        table.add_column(column.header, justify="right" if column.right else "left")
+        table.add_column(
+            column.header,
+            justify="right" if column.right else "left",
+            no_wrap=column.whole,
+            min_width=len(column.header) if not column.whole else None,
+        )
     for row in rows:
         table.add_row(*(Text(column.cell(row, True)) for column in columns))
     _stdout().print(table)
