@@ -44,15 +44,16 @@ def exit_code(exc: BassaError) -> int:
 
 
 def not_bassa(exc: BassaError) -> bool:
-    """Whether the answer shows the server is not a Bassa server: a 404 or 405 for one of the
-    original API's paths, or an error without Bassa's JSON `{"error": …}` shape."""
-    if isinstance(exc, UnsupportedOperationError):
-        return False  # a legacy Bassa, which lacks an extension: said as such
-    if isinstance(exc, APIStatusError):
-        if exc.status_code in (404, 405) and not isinstance(exc.body, dict):
-            return True
-        return exc.status_code < 500 and not isinstance(exc.body, dict)
-    return False
+    """Whether the answer shows the server is not a Bassa server: a 404 or 405 page (HTML or
+    empty) for one of the original API's own paths. (The original server's pages for unknown
+    paths are HTML too, but it only meets those for extensions, which say so themselves; its
+    other errors are JSON or short plain text.)"""
+    if isinstance(exc, UnsupportedOperationError) or not isinstance(exc, APIStatusError):
+        return False
+    if exc.status_code not in (404, 405) or isinstance(exc.body, dict):
+        return False
+    text = exc.body.strip() if isinstance(exc.body, str) else ""
+    return not text or text.startswith("<")
 
 
 def in_words(exc: BassaError, url: str, state: CliState | None = None) -> str:

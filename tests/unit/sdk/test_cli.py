@@ -462,3 +462,28 @@ def test_timeout_option_applies_to_every_request() -> None:
     _signed_in()
     _, _, recorder = run(lambda r: reply(200, []), "--timeout", "2.5", "ls")
     assert recorder.requests[0].extensions["timeout"]["read"] == 2.5
+
+
+def test_the_command_line_works_against_the_original_server(tmp_path: Path) -> None:
+    """login, add (the id recovered), get --wait and ls work against the original Bassa."""
+    from tests.unit.sdk.legacy import FILE_BYTES, LegacyBassa
+
+    server = LegacyBassa()
+    code, out, _ = run(server, "login", "-u", "alice", "--password-stdin", input="pw\n")
+    assert code == 0, out
+    code, out, _ = run(server, "add", "https://example.org/new.iso")
+    assert code == 0 and out.strip() == "queued download 2"
+    code, out, _ = run(server, "get", "1", "--wait")
+    assert code == 0, out
+    assert (tmp_path / "done.iso").read_bytes() == FILE_BYTES
+    code, out, _, _ = invoke(server, "ls")
+    assert code == 0 and [line.split("\t")[3] for line in out.splitlines()] == ["1800", "0"]
+
+
+def test_a_refused_login_on_the_original_server_is_an_authentication_error() -> None:
+    """The original's HTML 403 for a wrong password is exit 3, not "not a Bassa server"."""
+    page = httpx.Response(
+        403, text="<title>403 Forbidden</title>", headers={"content-type": "text/html"}
+    )
+    code, out, _ = run(lambda r: page, "login", "-u", "alice", "--password-stdin", input="bad\n")
+    assert code == 3 and "not look like" not in out
