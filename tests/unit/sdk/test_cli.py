@@ -7,6 +7,7 @@ import socket
 import stat
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -396,7 +397,17 @@ def test_version_help_and_help_texts_are_clean() -> None:
     for flag in ("--version", "-V"):
         code, out, _, _ = invoke(lambda r: reply(200), flag, url=None)
         assert code == 0 and out.strip() == f"bassa {__version__}"
-    commands = [[], ["get"], ["zip"], ["login"], ["admin", "add"], ["admin", "delete"], ["ls"]]
+    import typer
+
+    def paths(group: Any, prefix: list[str]) -> list[list[str]]:
+        found = [prefix]
+        if hasattr(group, "commands"):  # a group (typer vendors its own click)
+            for name, command in group.commands.items():
+                found += paths(command, [*prefix, name])
+        return found
+
+    commands = paths(typer.main.get_command(app), [])
+    assert ["admin", "delete"] in commands and len(commands) > 25
     for command in commands:
         code, out, _, _ = invoke(lambda r: reply(200), *command, "-h", url=None)
         assert code == 0 and "Usage: bassa" in out
@@ -487,3 +498,29 @@ def test_a_refused_login_on_the_original_server_is_an_authentication_error() -> 
     )
     code, out, _ = run(lambda r: page, "login", "-u", "alice", "--password-stdin", input="bad\n")
     assert code == 3 and "not look like" not in out
+
+
+def test_the_entry_point_turns_any_crash_into_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A crash outside any command still exits 5 with one line (the traceback with --debug)."""
+    import sys
+
+    import bassa_sdk._cli as cli
+
+    def boom() -> None:
+        raise KeyError("[/] not a key")
+
+    monkeypatch.setattr(cli, "app", boom)
+    monkeypatch.setattr(sys, "argv", ["bassa", "ls"])
+    with pytest.raises(SystemExit) as exited:
+        cli.main()
+    assert exited.value.code == 5
+    err = capsys.readouterr().err
+    assert err.strip().splitlines() == [
+        "error: unexpected KeyError: '[/] not a key' (run with --debug for the traceback)"
+    ]
+    monkeypatch.setattr(sys, "argv", ["bassa", "--debug", "ls"])
+    with pytest.raises(SystemExit):
+        cli.main()
+    assert "Traceback" in capsys.readouterr().err
