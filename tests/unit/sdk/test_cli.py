@@ -524,3 +524,23 @@ def test_the_entry_point_turns_any_crash_into_one_line(
     with pytest.raises(SystemExit):
         cli.main()
     assert "Traceback" in capsys.readouterr().err
+
+
+def test_help_loads_neither_the_sdk_nor_rich() -> None:
+    """`bassa --help` imports no HTTP stack, generated client, retry library or rich (start-up)."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys\n"
+        "from bassa_sdk._cli import main\n"
+        "sys.argv = ['bassa', '--help']\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print(' '.join(sorted({m.split('.')[0] for m in sys.modules})))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
+    )
+    loaded = set(done.stdout.splitlines()[-1].split())
+    heavy = {"httpx", "httpcore", "bassa_api_client", "stamina", "rich", "attrs", "anyio"}
+    assert loaded & heavy == set()
