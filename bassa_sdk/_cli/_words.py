@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from bassa_api_client.spec_facts import OPERATIONS
 from bassa_sdk._cli._state import EXIT_AUTH, EXIT_FAILURE, EXIT_NOT_FOUND, EXIT_SERVER
 from bassa_sdk._errors import (
     APIConnectionError,
@@ -44,16 +45,19 @@ def exit_code(exc: BassaError) -> int:
 
 
 def not_bassa(exc: BassaError) -> bool:
-    """Whether the answer shows the server is not a Bassa server: a 404 or 405 page (HTML or
-    empty) for one of the original API's own paths. (The original server's pages for unknown
-    paths are HTML too, but it only meets those for extensions, which say so themselves; its
-    other errors are JSON or short plain text.)"""
+    """Whether the answer shows the server is not a Bassa server: a 404 or 405 for one of the
+    original API's own paths without Bassa's JSON error (`{"error": …}`). The original server
+    answers its unknown paths with HTML too, but it meets those only for extensions, which say
+    so themselves; its one plain-text 404 is a missing zip."""
     if isinstance(exc, UnsupportedOperationError) or not isinstance(exc, APIStatusError):
         return False
-    if exc.status_code not in (404, 405) or isinstance(exc.body, dict):
+    if exc.status_code not in (404, 405):
         return False
-    text = exc.body.strip() if isinstance(exc.body, str) else ""
-    return not text or text.startswith("<")
+    body = exc.body
+    if isinstance(body, dict) and ("error" in body or "status" in body):
+        return False
+    plain_text = isinstance(body, str) and not body.lstrip().startswith("<")
+    return not (plain_text and exc.request.url.path == OPERATIONS["fetch_zip"].path)
 
 
 def in_words(exc: BassaError, url: str, state: CliState | None = None) -> str:

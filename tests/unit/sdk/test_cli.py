@@ -544,3 +544,25 @@ def test_help_loads_neither_the_sdk_nor_rich() -> None:
     loaded = set(done.stdout.splitlines()[-1].split())
     heavy = {"httpx", "httpcore", "bassa_api_client", "stamina", "rich", "attrs", "anyio"}
     assert loaded & heavy == set()
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        httpx.Response(404, json={"detail": "Not Found"}),
+        httpx.Response(404, text="404 page not found"),
+        httpx.Response(405, text=""),
+    ],
+)
+def test_other_kinds_of_servers_are_not_taken_for_bassa(answer: httpx.Response) -> None:
+    """JSON, plain-text and empty 404/405 answers without Bassa's error shape: not Bassa."""
+    _signed_in()
+    code, out, _ = run(lambda r: answer, "ls")
+    assert code == 5 and "does not look like a Bassa server" in out
+
+
+def test_a_bassa_404_is_not_found() -> None:
+    """Bassa's own 404 (a JSON error) is exit 4 with the server's words."""
+    _signed_in()
+    code, out, _ = run(lambda r: reply(404, {"error": "no such download"}), "status", "9")
+    assert code == 4 and "no such download" in out
