@@ -93,8 +93,10 @@ class ClientOptions:
         )
 
 
-def finite_timeout(value: float | httpx.Timeout) -> httpx.Timeout:
+def finite_timeout(value: float | httpx.Timeout | None) -> httpx.Timeout:
     """A timeout whose four parts are finite and positive; anything else is the caller's mistake."""
+    if value is None:
+        raise ValueError("timeout must be finite: None would let a request wait forever")
     if isinstance(value, bool) or not isinstance(value, (int, float, httpx.Timeout)):
         raise TypeError(f"timeout must be seconds or an httpx.Timeout, not {type(value).__name__}")
     timeout = value if isinstance(value, httpx.Timeout) else httpx.Timeout(float(value))

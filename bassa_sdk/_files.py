@@ -11,6 +11,7 @@ caller's progress callback is called from here; whatever it raises reaches the c
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 from collections.abc import Callable
@@ -46,24 +47,57 @@ class _Sink:
     """Where bytes go: a `.part` file renamed into place at the end, or a caller's file object.
 
     A path is opened only when the first response arrives, so a refused request leaves nothing.
+    A directory gets the file under the server's name, known once the response arrives. Without
+    `overwrite`, an existing file is refused (`FileExistsError`) before a byte is written; with
+    `resume`, an earlier `NAME.part` is continued and a failed transfer keeps its `.part`.
     """
 
-    def __init__(self, dest: str | os.PathLike[str] | BinaryIO) -> None:
+    def __init__(
+        self, dest: str | os.PathLike[str] | BinaryIO, *, overwrite: bool, resume: bool
+    ) -> None:
         self._file: BinaryIO | None = None
         self._start = 0
+        self._overwrite = overwrite
+        self._resume = resume
+        self.folder: Path | None = None
+        self.path: Path | None = None
+        #: bytes of an earlier `.part` already in place (asked for with `Range` when the path is
+        #: known before the request, skipped in the body when only the server names the file)
+        self.present = 0
         if isinstance(dest, (str, os.PathLike)):
-            self.path: Path | None = Path(dest)
-            self._part = self.path.with_name(self.path.name + ".part")
+            if Path(dest).is_dir():
+                self.folder = Path(dest)
+            else:
+                self._named(Path(dest))
         else:
             if not hasattr(dest, "write"):
                 raise TypeError(f"dest must be a path or a binary file object, not {dest!r}")
-            self.path = None
             self._file = dest
             self._start = dest.tell() if dest.seekable() else 0
 
+    def _named(self, path: Path) -> None:
+        if path.exists() and not self._overwrite:
+            raise FileExistsError(
+                errno.EEXIST, "file exists (overwrite=True replaces it)", str(path)
+            )
+        self.path = path
+        self._part = path.with_name(path.name + ".part")
+        if self._resume and self._part.is_file():
+            self.present = self._part.stat().st_size
+
+    def name_from_server(self, filename: str | None, fallback: str) -> None:
+        """For a directory destination: the file's name, from the response."""
+        if self.folder is not None and self.path is None:
+            self._named(self.folder / (filename or fallback))
+
     def _opened(self) -> BinaryIO:
         if self._file is None:
-            self._file = self._part.open("wb")
+            if self.present:
+                self._file = self._part.open("r+b")
+                self._file.seek(self.present)
+                self._file.truncate()
+            else:
+                self._file = self._part.open("wb")
         return self._file
 
     def write(self, chunk: bytes) -> None:
@@ -83,6 +117,8 @@ class _Sink:
         file = self._opened()
         if self.path is not None:
             file.close()
+            if self.path.exists() and not self._overwrite:
+                raise FileExistsError(errno.EEXIST, "file appeared meanwhile", str(self.path))
             self._part.replace(self.path)
         else:
             file.flush()
@@ -91,7 +127,8 @@ class _Sink:
         if self.path is not None:
             if self._file is not None:
                 self._file.close()
-            self._part.unlink(missing_ok=True)
+            if not self._resume:
+                self._part.unlink(missing_ok=True)
 
 
 class Transfer:
@@ -104,12 +141,18 @@ class Transfer:
         operation: str,
         progress: ProgressCallback | None,
         chunk_size: int,
+        overwrite: bool = True,
+        resume: bool = False,
+        fallback_name: str = "download",
     ) -> None:
-        self._sink = _Sink(dest)
+        self._sink = _Sink(dest, overwrite=overwrite, resume=resume)
+        self._fallback_name = fallback_name
+        #: body bytes to drop: already in a resumed `.part` the request could not ask past
+        self._skip = 0
         self._buffer = bytearray()
         self._chunk_size = chunk_size
         self.operation = operation
-        self.written = 0
+        self.written = self._sink.present
         self.total: int | None = None
         self.complete = False
         self.filename: str | None = None
@@ -149,6 +192,11 @@ class Transfer:
             match = _FILENAME.search(response.headers.get("content-disposition", ""))
             self.filename = Path(match[1]).name if match else None
             self.content_type = response.headers.get("content-type")
+            if self._sink.path is None and self._sink.folder is not None:
+                self._sink.name_from_server(self.filename, self._fallback_name)
+                if self._sink.present and status == 200:
+                    # the name came with this response: skip the bytes the .part already has
+                    self._skip = self.written = self._sink.present
 
     def already_complete(self, refusal: httpx.Response) -> bool:
         """Whether a refused resume (416) only says the file was whole already: the connection
@@ -161,6 +209,10 @@ class Transfer:
 
     def feed(self, data: bytes) -> None:
         """Take bytes from the network; write them out once a whole chunk is buffered."""
+        if self._skip:
+            dropped = min(self._skip, len(data))
+            self._skip -= dropped
+            data = data[dropped:]
         self._buffer += data
         if len(self._buffer) >= self._chunk_size:
             self.flush()

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 from bassa_api_client.types import Response
 from bassa_sdk._errors import NotFoundError, ResponseValidationError
 
-__all__ = ["deleted_earlier", "expect", "expect_list", "returns_none"]
+__all__ = ["byte_sizes", "deleted_earlier", "expect", "expect_list", "returns_none"]
 
 log = logging.getLogger("bassa")
 
@@ -62,3 +62,22 @@ def deleted_earlier(exc: NotFoundError, what: str) -> bool:
         return False
     log.info("%s: an earlier attempt's answer was lost; the retry found it gone: deleted", what)
     return True
+
+
+def byte_sizes(read: Callable[[Response[Any]], list[M]]) -> Callable[[Response[Any]], list[M]]:
+    """A list reader whose items' `size` is an int: the original server sends the byte count of
+    a download as a decimal string and a user's total as a float, which must not reach the
+    caller as a type the model does not declare."""
+
+    def sized(response: Response[Any]) -> list[M]:
+        rows = read(response)
+        for row in rows:
+            size: object = getattr(row, "size", None)
+            number = int(size) if isinstance(size, str) and size.isdigit() else size
+            if isinstance(number, float) and number.is_integer():
+                number = int(number)
+            if number is not size:
+                row.size = number  # type: ignore[attr-defined]
+        return rows
+
+    return sized

@@ -4,7 +4,8 @@ The decision (`should_retry`) is a pure function of the error and of whether the
 repeat, so a table-driven test covers it:
 
 * a connection that could not be opened (connect error, connect or pool timeout) is retried for
-  every call: the request never reached the server;
+  every call: the request never reached the server; except a host name that does not resolve
+  (a typo, an unknown host), which no retry cures;
 * a read timeout, a connection broken mid-exchange, 408, 429 and 5xx are retried only when the call
   is safe to repeat: GET, HEAD, PUT, DELETE, or an operation the spec marks
   `x-bassa-safe-to-retry: true` (`safe_to_retry` in the generated `spec_facts`);
@@ -23,6 +24,7 @@ stamina (its sync twin is generated from it).
 from __future__ import annotations
 
 import logging
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -30,7 +32,14 @@ import httpx
 
 from bassa_sdk._errors import APIConnectionError, APIStatusError, APITimeoutError
 
-__all__ = ["Attempts", "RetryPolicy", "backoff", "may_have_reached_server", "should_retry"]
+__all__ = [
+    "Attempts",
+    "RetryPolicy",
+    "backoff",
+    "may_have_reached_server",
+    "should_retry",
+    "unresolvable_host",
+]
 
 log = logging.getLogger("bassa")
 
@@ -57,9 +66,24 @@ class RetryPolicy:
                 raise ValueError(f"{name} must be a non-negative number of seconds")
 
 
+def unresolvable_host(exc: BaseException) -> bool:
+    """Whether `exc` (or what caused it) is a host name that does not resolve: a typo or an
+    unknown host, which asking again will not cure."""
+    seen: BaseException | None = exc
+    for _ in range(8):  # httpx -> httpcore -> socket: a short chain
+        if seen is None:
+            return False
+        if isinstance(seen, socket.gaierror) and seen.errno != socket.EAI_AGAIN:
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
 def should_retry(exc: BaseException, *, safe: bool) -> bool:
     """Whether `exc` from one attempt of a call (safe to repeat or not) deserves another attempt."""
     if isinstance(exc, APIConnectionError):
+        if unresolvable_host(exc):
+            return False
         if isinstance(exc.__cause__, _NOT_SENT):
             return True
         return safe

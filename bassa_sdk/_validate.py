@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from bassa_api_client.spec_facts import LIMITS, Limit
 
-__all__ = ["distinct_items", "integer", "matching", "non_empty"]
+__all__ = ["distinct_items", "download_link", "integer", "matching", "non_empty"]
 
 # an id with no upper bound worth stating (the spec's is the largest 64-bit integer)
 _UNBOUNDED = 2**63 - 1
@@ -76,3 +76,18 @@ def non_empty(value: str, name: str) -> str:
     if not value:
         raise ValueError(f"{name} must not be empty")
     return value
+
+
+def download_link(value: str) -> str:
+    """A link the spec lets a user queue (`NewDownload.link`), or a `ValueError` that says what
+    is wrong with it and which kinds of link are allowed."""
+    non_empty(value, "link")
+    if _matches(LIMITS["NewDownload.link"], value):
+        return value
+    allowed = "an http://, https:// or ftp:// URL with a host, or a magnet: link"
+    scheme, sep, _ = value.partition(":")
+    if not sep or not re.fullmatch(r"[A-Za-z][A-Za-z0-9+.-]*", scheme):
+        raise ValueError(f"{value!r} is not a URL: a link must be {allowed}")
+    if scheme.lower() not in {"http", "https", "ftp", "magnet"}:
+        raise ValueError(f"{scheme}: links are not allowed: a link must be {allowed}")
+    raise ValueError(f"{value!r} is not a link the server accepts: it must be {allowed}")

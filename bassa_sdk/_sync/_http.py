@@ -7,6 +7,7 @@ cookies and parameters, whose `send()` runs every request of the call in flight
 (`current_call()`) through the caller's httpx client (so its proxies, auth, hooks and connection
 pool apply) and adds what the generated client cannot:
 
+* `User-Agent: bassa-sdk/<version>` (unless the caller's client names its own);
 * the session's newest token on every attempt, and the renewed one from every response;
 * a slot of the client's rate limiter per attempt (a 429's `Retry-After` pauses it);
 * the call's finite timeout, whatever the caller's httpx client says;
@@ -48,6 +49,7 @@ from bassa_sdk._errors import (
 from bassa_sdk._ratelimit import TokenBucket
 from bassa_sdk._session import TOKEN_HEADER, SessionState
 from bassa_sdk._sync._retrying import SyncRetrier
+from bassa_sdk._version import user_agent
 
 __all__ = ["SyncResilientClient"]
 
@@ -93,10 +95,13 @@ class SyncResilientClient(httpx.Client):
         retrier: SyncRetrier,
         relogin: SyncRelogin,
     ) -> None:
+        headers = httpx.Headers(http.headers)
+        if headers.get("user-agent", "").startswith("python-httpx/"):
+            headers["User-Agent"] = user_agent()  # a caller's own User-Agent is kept
         super().__init__(
             base_url=base_url,
             timeout=timeout,
-            headers=http.headers,
+            headers=headers,
             cookies=http.cookies.jar,  # the same jar: cookies the caller's client keeps apply
             params=http.params,
             transport=_Unused(),

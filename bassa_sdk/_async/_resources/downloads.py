@@ -28,10 +28,16 @@ from bassa_api_client.spec_facts import DownloadStatus
 from bassa_sdk._base_client import Timeout
 from bassa_sdk._call import Call
 from bassa_sdk._config import DEFAULT_POLL_INTERVAL, DEFAULT_WAIT_TIMEOUT
-from bassa_sdk._errors import DownloadFailedError, NotFoundError, WaitTimeoutError
-from bassa_sdk._reading import deleted_earlier, expect, expect_list, returns_none
+from bassa_sdk._errors import (
+    DownloadFailedError,
+    NotFoundError,
+    ResponseValidationError,
+    UnsupportedOperationError,
+    WaitTimeoutError,
+)
+from bassa_sdk._reading import byte_sizes, deleted_earlier, expect, expect_list, returns_none
 from bassa_sdk._sleep import asleep
-from bassa_sdk._validate import integer, non_empty
+from bassa_sdk._validate import download_link, integer
 
 if TYPE_CHECKING:
     from bassa_sdk._async._client import AsyncBassa
@@ -52,11 +58,11 @@ def _download_id(download_id: int) -> int:
 
 
 def _own(page: int) -> Page:
-    return Call(list_own_downloads, {"page": _page(page)}, expect_list(Download))
+    return Call(list_own_downloads, {"page": _page(page)}, byte_sizes(expect_list(Download)))
 
 
 def _completed(page: int) -> Page:
-    return Call(list_completed_downloads, {"page": _page(page)}, expect_list(Download))
+    return Call(list_completed_downloads, {"page": _page(page)}, byte_sizes(expect_list(Download)))
 
 
 def _finished(progress: DownloadProgress) -> bool:
@@ -79,10 +85,27 @@ class AsyncDownloads:
         self._client = client
 
     async def add(self, link: str, *, timeout: Timeout = None) -> DownloadCreated:
-        """Queue a link (http, https or ftp); `.id` is the new download's id."""
-        body = NewDownload(link=non_empty(link, "link"))
+        """Queue a link (http, https or ftp); `.id` is the new download's id.
+
+        A legacy server answers without the id: it is then recovered as the id of the caller's
+        newest download of this link (`ResponseValidationError` if there is none, which
+        is how a legacy server that silently dropped the link shows).
+        """
+        body = NewDownload(link=download_link(link))
         call = Call(add_download, {"body": body}, expect(DownloadCreated))
-        return await self._client._execute(call, timeout)
+        created = await self._client._execute(call, timeout)
+        if isinstance(created.id, int):
+            return created
+        newest: int | None = None
+        async for row in self.iter():
+            if row.link == link:
+                newest = row.id if newest is None else max(newest, row.id)
+        if newest is None:
+            raise ResponseValidationError(
+                "the server said it queued the link but sent no id, and none of your "
+                "downloads has this link (a legacy server drops links it cannot store)"
+            )
+        return DownloadCreated(status=created.status, id=newest)
 
     async def list(self, page: int = 1, *, timeout: Timeout = None) -> builtins.list[Download]:
         """One page (15, oldest first) of the caller's own downloads, in every status."""
@@ -140,14 +163,23 @@ class AsyncDownloads:
     ) -> DownloadProgress:
         """Poll until the download completes; `timeout` bounds the whole wait, in seconds.
 
-        Raises `DownloadFailedError` if it fails, `WaitTimeoutError` if time runs out.
+        Raises `DownloadFailedError` if it fails, `WaitTimeoutError` if time runs out. A legacy
+        server has no status endpoint: the caller's own downloads are polled instead (so only
+        the caller's downloads can be waited for there, and no byte progress is seen).
         """
         if not timeout >= 0 or not poll_interval >= 0:
             raise ValueError("timeout and poll_interval must be non-negative seconds")
         call = self._status(download_id)
         deadline = time.monotonic() + timeout
+        legacy: UnsupportedOperationError | None = None
         while True:
-            seen = await self._client._execute(call)
+            if legacy is None:
+                try:
+                    seen = await self._client._execute(call)
+                except UnsupportedOperationError as exc:
+                    legacy = exc
+            if legacy is not None:
+                seen = await self._listed_progress(download_id, legacy)
             if progress is not None:
                 progress(seen)
             if _finished(seen):
@@ -155,6 +187,26 @@ class AsyncDownloads:
             if time.monotonic() + poll_interval > deadline:
                 raise WaitTimeoutError(f"download {download_id} not finished after {timeout} s")
             await asleep(poll_interval)
+
+    async def _listed_progress(
+        self, download_id: int, missing: UnsupportedOperationError
+    ) -> DownloadProgress:
+        """The download's progress as the caller's own list shows it (on a legacy server)."""
+        try:
+            async for row in self.iter():
+                if row.id == download_id:
+                    size = row.size if isinstance(row.size, int) else 0
+                    done = size if row.status == DownloadStatus.COMPLETED else 0
+                    return DownloadProgress(
+                        id=row.id,
+                        status=row.status,
+                        completed_length=done,
+                        total_length=size,
+                        download_speed=0,
+                    )
+        except NotFoundError as exc:  # not even the list: not a Bassa server
+            raise missing from exc
+        raise missing
 
     @staticmethod
     def _status(download_id: int) -> Call[DownloadProgress]:

@@ -61,12 +61,27 @@ class AsyncFiles:
         *,
         progress: ProgressCallback | None = None,
         chunk_size: int = DEFAULT_CHUNK_SIZE,
+        overwrite: bool = True,
+        resume: bool = False,
         timeout: Timeout = None,
     ) -> FetchedFile:
-        """Stream a completed download's file to a path or binary file object."""
+        """Stream a completed download's file to a path, a directory or a binary file object.
+
+        A directory gets the file under the server's name. `overwrite=False` refuses an existing
+        file with `FileExistsError` before writing; `resume=True` continues the `NAME.part` an
+        interrupted call left (and keeps it if this call is interrupted too).
+        """
         url = _FILE.path.format(id=integer(download_id, "fetch_download_file.id", "download_id"))
         size = _chunk_size(chunk_size)
-        transfer = Transfer(dest, operation=_FILE.operation_id, progress=progress, chunk_size=size)
+        transfer = Transfer(
+            dest,
+            operation=_FILE.operation_id,
+            progress=progress,
+            chunk_size=size,
+            overwrite=overwrite,
+            resume=resume,
+            fallback_name=f"download-{download_id}",
+        )
         return await self._client._transfer(_FILE, url, {}, transfer, timeout)
 
     async def zip(self, gids: Sequence[str], *, timeout: Timeout = None) -> CompressionJob:
@@ -105,14 +120,22 @@ class AsyncFiles:
         share: str | None = None,
         progress: ProgressCallback | None = None,
         chunk_size: int = DEFAULT_CHUNK_SIZE,
+        overwrite: bool = True,
         timeout: Timeout = None,
     ) -> FetchedFile:
-        """Stream a finished zip to a path or binary file object (`share`: a share-link token)."""
+        """Stream a finished zip to a path or binary file object (`share`: a share-link token);
+        `overwrite=False` refuses an existing file with `FileExistsError` before writing."""
         params = {"gid": _process_id(process_id)}
         if share is not None:
             params["share"] = share
         size = _chunk_size(chunk_size)
-        transfer = Transfer(dest, operation=_ZIP.operation_id, progress=progress, chunk_size=size)
+        transfer = Transfer(
+            dest,
+            operation=_ZIP.operation_id,
+            progress=progress,
+            chunk_size=size,
+            overwrite=overwrite,
+        )
         return await self._client._transfer(_ZIP, _ZIP.path, params, transfer, timeout)
 
     async def share(

@@ -32,7 +32,7 @@ from bassa_api_client.types import UNSET
 from bassa_sdk._base_client import Timeout
 from bassa_sdk._call import Call
 from bassa_sdk._errors import NotFoundError
-from bassa_sdk._reading import deleted_earlier, expect_list, returns_none
+from bassa_sdk._reading import byte_sizes, deleted_earlier, expect_list, returns_none
 from bassa_sdk._validate import integer, non_empty
 
 if TYPE_CHECKING:
@@ -132,7 +132,7 @@ class Users:
 
     def heavy(self, *, timeout: Timeout = None) -> builtins.list[HeavyUser]:
         """The ten users who downloaded the most bytes in the last 30 days."""
-        call = Call(list_heavy_users, {}, expect_list(HeavyUser))
+        call = Call(list_heavy_users, {}, byte_sizes(expect_list(HeavyUser)))
         return self._client._execute(call, timeout)
 
     def _on_user(self, endpoint: ModuleType, username: str, timeout: Timeout) -> None:

@@ -217,3 +217,51 @@ async def test_an_async_progress_callback_error_reaches_the_caller_unchanged() -
         await client.files.download(7, io.BytesIO(), progress=progress)
     assert caught.value is error
     assert server.ranges == [None]
+
+
+def _named(data: bytes, name: str = "notes.txt") -> httpx.Response:
+    headers = {"content-disposition": f'attachment; filename="{name}"'}
+    return httpx.Response(200, content=data, headers=headers)
+
+
+def test_a_folder_gets_the_servers_name_and_an_existing_file_is_kept(tmp_path: Path) -> None:
+    """A directory destination uses the server's name; overwrite=False keeps an existing file."""
+    client, _ = make_client(lambda request: _named(b"new"))
+    fetched = client.files.download(1, tmp_path)
+    assert fetched.path == tmp_path / "notes.txt" and fetched.path.read_bytes() == b"new"
+    fetched.path.write_bytes(b"mine")
+    with pytest.raises(FileExistsError):
+        client.files.download(1, tmp_path, overwrite=False)
+    with pytest.raises(FileExistsError):
+        client.files.download(1, tmp_path / "notes.txt", overwrite=False)
+    assert (tmp_path / "notes.txt").read_bytes() == b"mine"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
+
+
+def test_resume_continues_a_part_file_and_keeps_it_after_a_failure(tmp_path: Path) -> None:
+    """resume=True asks for the bytes after NAME.part and keeps NAME.part when it fails."""
+    target = tmp_path / "big.bin"
+    cut = BrokenStream(DATA, 50_000)
+    client, _ = make_client(lambda request: httpx.Response(200, stream=cut), max_attempts=1)
+    with pytest.raises(APIConnectionError):
+        client.files.download(1, target, resume=True, chunk_size=1024)
+    part = tmp_path / "big.bin.part"
+    assert part.read_bytes() == DATA[:50_000]
+
+    def rest(request: httpx.Request) -> httpx.Response:
+        start = int(request.headers["range"].removeprefix("bytes=").rstrip("-"))
+        headers = {"content-range": f"bytes {start}-{len(DATA) - 1}/{len(DATA)}"}
+        return httpx.Response(206, content=DATA[start:], headers=headers)
+
+    client, recorder = make_client(rest)
+    client.files.download(1, target, resume=True)
+    assert recorder.requests[0].headers["range"] == "bytes=50000-"
+    assert target.read_bytes() == DATA and not part.exists()
+
+
+def test_resume_into_a_folder_skips_the_bytes_already_there(tmp_path: Path) -> None:
+    """Into a folder, the name comes with the answer: bytes in the .part are not written again."""
+    (tmp_path / "notes.txt.part").write_bytes(DATA[:1000])
+    client, _ = make_client(lambda request: _named(DATA))
+    fetched = client.files.download(1, tmp_path, resume=True)
+    assert fetched.size == len(DATA) and (tmp_path / "notes.txt").read_bytes() == DATA

@@ -12,16 +12,19 @@ from tests.spec import load_spec, operations
 
 
 def test_all_is_sorted_and_lists_every_public_name() -> None:
-    """`__all__` is sorted (constants, classes, functions) and equals the public names."""
+    """`__all__` is sorted (constants, classes, functions), equals the public names (imported
+    on first use), and every name in it resolves."""
     public = sorted(
-        name for name in vars(bassa_sdk) if not name.startswith("_") and name != "annotations"
+        name for name in dir(bassa_sdk) if not name.startswith("_") and name != "annotations"
     )
+    assert all(getattr(bassa_sdk, name) is not None for name in bassa_sdk.__all__)
 
     def isort_style(name: str) -> tuple[int, str]:
         return (0 if name.isupper() else 1 if name[0].isupper() else 2, name)
 
     assert bassa_sdk.__all__ == sorted(bassa_sdk.__all__, key=isort_style)
-    assert sorted(bassa_sdk.__all__) == public
+    assert sorted(n for n in bassa_sdk.__all__ if not n.startswith("_")) == public
+    assert "__version__" in bassa_sdk.__all__
 
 
 def test_every_exported_exception_belongs_to_the_tree() -> None:
@@ -73,3 +76,10 @@ def test_operation_facts_match_the_spec() -> None:
         o.operation_id: (o.method, o.path, o.safe_to_retry, o.extension, o.admin)
         for o in OPERATIONS.values()
     } == expected
+
+
+def test_version_comes_from_the_installed_distribution() -> None:
+    """`bassa_sdk.__version__` is pyproject's version, as the installed metadata says."""
+    from importlib.metadata import version
+
+    assert bassa_sdk.__version__ == version("bassa-sdk")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email.utils
 import logging
+import socket
 
 import httpx
 import pytest
@@ -36,12 +37,21 @@ def _transport(cause: Exception) -> APIConnectionError:
     return error
 
 
+def _dns(errno: int) -> APIConnectionError:
+    """A connect error caused (through httpx, as httpcore raises it) by a failed DNS lookup."""
+    cause = httpx.ConnectError("lookup failed")
+    cause.__context__ = socket.gaierror(errno, "Name or service not known")
+    return _transport(cause)
+
+
 @pytest.mark.parametrize(
     ("error", "safe", "retried"),
     [
         (_transport(httpx.ConnectError("refused")), False, True),
         (_transport(httpx.ConnectTimeout("slow connect")), False, True),
         (_transport(httpx.PoolTimeout("pool")), False, True),
+        (_dns(socket.EAI_NONAME), True, False),
+        (_dns(socket.EAI_AGAIN), True, True),
         (_transport(httpx.ReadTimeout("slow read")), True, True),
         (_transport(httpx.ReadTimeout("slow read")), False, False),
         (_transport(httpx.RemoteProtocolError("cut")), True, True),
@@ -61,7 +71,8 @@ def _transport(cause: Exception) -> APIConnectionError:
     ],
 )
 def test_retry_decision(error: Exception, safe: bool, retried: bool) -> None:
-    """Connection failures always; timeouts, broken exchanges, 408/429/5xx only when safe."""
+    """Connection failures always (but a name that does not resolve never); timeouts, broken
+    exchanges, 408/429/5xx only when safe."""
     assert should_retry(error, safe=safe) is retried
 
 

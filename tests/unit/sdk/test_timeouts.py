@@ -157,3 +157,9 @@ def test_infinite_or_zero_timeouts_are_refused(timeout: Any) -> None:
     with pytest.raises(ValueError, match="finite"):
         client.users.list(timeout=timeout)
     assert seen == []
+
+
+def test_a_client_without_a_timeout_is_a_value_error() -> None:
+    """`timeout=None` on a client would wait forever: a ValueError, as the README says."""
+    with pytest.raises(ValueError, match="finite"):
+        Bassa(BASE_URL, timeout=None, env={})  # type: ignore[arg-type]
