@@ -114,13 +114,16 @@ class DownloadLifecycle:
         """Delete a queued or failed download of `user_name` (an admin: of anyone)."""
 
         def remove(session: Session) -> None:
-            _visible_to(session, download_id, user_name, is_admin=is_admin)
+            row = _visible_to(session, download_id, user_name, is_admin=is_admin)
             removed = changed_rows(
                 session,
                 delete(Download).where(Download.id == download_id, Download.status.in_(DELETABLE)),
             )
             if removed == 0:
-                raise AlreadyStarted("the download has started; it cannot be deleted")
+                state = "is completed" if row.status == COMPLETED else "has started"
+                raise AlreadyStarted(
+                    f"the download {state}; only queued or failed downloads can be deleted"
+                )
 
         await self._db.run_db(remove)
 

@@ -120,7 +120,8 @@ def test_pages_show_changes_made_by_another_process(server: LiveServer) -> None:
 
 
 def test_delete_rules(server: LiveServer) -> None:
-    """Owners delete queued or failed rows; others get 403, started rows 409, unknown ids 404."""
+    """Owners delete queued or failed rows; others get 403, started or completed rows 409 saying
+    which, unknown ids 404."""
     url = server.url
     _, owner = make_user(server)
     _, stranger = make_user(server)
@@ -137,6 +138,11 @@ def test_delete_rules(server: LiveServer) -> None:
     busy = http.delete(f"{url}/api/download/{started}", headers={"token": owner})
     assert busy.status_code == 409
     assert conforms(busy, "delete_download")["error"].startswith("the download has started")
+    done = queue_download(server, owner, "https://example.org/d4.bin")
+    complete_download(server, done, "d4.bin", b"done")
+    finished = http.delete(f"{url}/api/download/{done}", headers={"token": owner})
+    assert finished.status_code == 409
+    assert conforms(finished, "delete_download")["error"].startswith("the download is completed")
     for download_id in (queued, failed):
         gone = http.delete(f"{url}/api/download/{download_id}", headers={"token": owner})
         assert conforms(gone, "delete_download") == {"status": "success"}
@@ -146,7 +152,7 @@ def test_delete_rules(server: LiveServer) -> None:
         {"error": "download not found"},
     )
     remaining = http.get(f"{url}/api/user/downloads/1", headers={"token": owner}).json()
-    assert [row["id"] for row in remaining] == [started]
+    assert sorted(row["id"] for row in remaining) == sorted([started, done])
 
 
 def test_admin_may_delete_anyones_queued_download(server: LiveServer) -> None:
