@@ -45,16 +45,19 @@ SDIST_MUST = (
 
 def project_version() -> str:
     """The one version, [project] version in the root pyproject.toml."""
-    version: str = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))[
-        "project"
-    ]["version"]
+    version: str = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"][
+        "version"
+    ]
     return version
 
 
 def changelog_has(version: str) -> bool:
     """Whether CHANGELOG.md has a dated section for `version`."""
     text = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
-    return re.search(rf"^## \[{re.escape(version)}\] - \d{{4}}-\d{{2}}-\d{{2}}$", text, re.M) is not None
+    return (
+        re.search(rf"^## \[{re.escape(version)}\] - \d{{4}}-\d{{2}}-\d{{2}}$", text, re.M)
+        is not None
+    )
 
 
 def _one(folder: Path, pattern: str) -> Path:
@@ -74,7 +77,7 @@ def _check_metadata(name: str, text: str, version: str) -> list[str]:
     if "LICENSE" not in (meta.get_all("License-File") or []):
         problems.append(f"{name}: no License-File: LICENSE")
     urls = {entry.split(",")[0] for entry in meta.get_all("Project-URL") or []}
-    if not URLS <= urls:
+    if not urls >= URLS:
         problems.append(f"{name}: project URLs lack {sorted(URLS - urls)}")
     classifiers = meta.get_all("Classifier") or []
     pythons = {c.rsplit(":: ", 1)[1] for c in classifiers if re.fullmatch(r".*Python :: 3\.\d+", c)}
@@ -101,7 +104,10 @@ def check(dist: Path) -> list[str]:
         elif (archive.extractfile(members["LICENSE"]) or b"").read() != LICENSE:  # type: ignore[union-attr]
             problems.append(f"{sdist.name}: LICENSE differs from the repository's")
 
-    for wheel_glob, package in (("bassa_sdk-*.whl", "bassa_sdk"), ("bassa_server-*.whl", "bassa_server")):
+    for wheel_glob, package in (
+        ("bassa_sdk-*.whl", "bassa_sdk"),
+        ("bassa_server-*.whl", "bassa_server"),
+    ):
         wheel = _one(dist, wheel_glob)
         with zipfile.ZipFile(wheel) as archive:
             names = archive.namelist()

@@ -13,8 +13,9 @@ the operators' Grafana is reached (by default the port-forward docs/deploy.md de
 Prometheus rule files cannot read a setting, so their `runbook_url` and `dashboard_url`
 annotations (and the expected annotations in the promtool tests) are written out in full. After
 changing a setting, run `python deploy/monitoring/links.py` to rewrite them (and
-`build_dashboards.py` for the dashboards); `--check` only reports stale files. tests/monitoring/test_links.py fails while any
-link is stale or points at an anchor docs/runbooks.md does not have.
+`build_dashboards.py` for the dashboards); `--check` only reports stale files.
+tests/monitoring/test_links.py fails while any link is stale or points at an anchor
+docs/runbooks.md does not have.
 """
 
 from __future__ import annotations

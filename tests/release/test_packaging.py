@@ -27,7 +27,9 @@ def _project(path: str) -> dict[str, Any]:
 
 
 def _release_check() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("release_check", ROOT / "scripts" / "_release_check.py")
+    spec = importlib.util.spec_from_file_location(
+        "release_check", ROOT / "scripts" / "_release_check.py"
+    )
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

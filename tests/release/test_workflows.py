@@ -14,8 +14,8 @@ from tests.monitoring._tools import ROOT
 WORKFLOWS = ROOT / ".github" / "workflows"
 
 
-def _load(name: str) -> dict[str, Any]:
-    workflow: dict[str, Any] = yaml.safe_load((WORKFLOWS / name).read_text(encoding="utf-8"))
+def _load(name: str) -> dict[Any, Any]:
+    workflow: dict[Any, Any] = yaml.safe_load((WORKFLOWS / name).read_text(encoding="utf-8"))
     return workflow
 
 
@@ -63,7 +63,7 @@ def test_release_publishes_a_version_tag_by_trusted_publishing() -> None:
 
 
 def test_release_tags_the_go_module_with_the_same_version() -> None:
-    """The Go module gets its go/vX.Y.Z tag at the released commit, after PyPI accepted the release."""
+    """The Go module gets its go/vX.Y.Z tag at the released commit once PyPI took the release."""
     job = _load("release.yml")["jobs"]["github-release"]
     assert "publish" in job["needs"]
     script = _runs(job)
