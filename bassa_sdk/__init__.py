@@ -12,21 +12,6 @@ Everything public is importable from here; modules starting with `_` are private
 
 from __future__ import annotations
 
-from bassa_api_client.models import (
-    CompressionJob,
-    Download,
-    DownloadCreated,
-    DownloadProgress,
-    HeavyUser,
-    LoginResult,
-    QueueChange,
-    QueueStatus,
-    RatingResult,
-    ShareLink,
-    SignupRequest,
-    UserSummary,
-)
-from bassa_api_client.spec_facts import DownloadStatus
 from bassa_sdk._async._client import AsyncBassa
 from bassa_sdk._async._resources.downloads import AsyncDownloads
 from bassa_sdk._async._resources.files import AsyncFiles
@@ -69,6 +54,21 @@ from bassa_sdk._errors import (
     WaitTimeoutError,
 )
 from bassa_sdk._files import FetchedFile, ProgressCallback
+from bassa_sdk._generated.models import (
+    CompressionJob,
+    Download,
+    DownloadCreated,
+    DownloadProgress,
+    HeavyUser,
+    LoginResult,
+    QueueChange,
+    QueueStatus,
+    RatingResult,
+    ShareLink,
+    SignupRequest,
+    UserSummary,
+)
+from bassa_sdk._generated.spec_facts import DownloadStatus
 from bassa_sdk._sync._client import Bassa
 from bassa_sdk._sync._resources.downloads import Downloads
 from bassa_sdk._sync._resources.files import Files

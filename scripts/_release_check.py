@@ -36,7 +36,7 @@ SDIST_MUST = (
     "tests/conftest.py",
     "tests/unit/test_spec.py",
     "scripts/generate",
-    "generated/bassa_api_client/__init__.py",
+    "bassa_sdk/_generated/__init__.py",
     "bassa_sdk/__init__.py",
     "bassa_sdk/py.typed",
     "bassa_server/__main__.py",

@@ -19,7 +19,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from bassa_api_client.spec_facts import DownloadStatus
+from bassa_sdk._generated.spec_facts import DownloadStatus
 
 __all__ = ["console", "emit", "emit_one", "transfer_bar"]
 

@@ -8,7 +8,11 @@ import time
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
-from bassa_api_client.api.downloads import (
+from bassa_sdk._base_client import Timeout
+from bassa_sdk._call import Call
+from bassa_sdk._config import DEFAULT_POLL_INTERVAL, DEFAULT_WAIT_TIMEOUT
+from bassa_sdk._errors import DownloadFailedError, NotFoundError, WaitTimeoutError
+from bassa_sdk._generated.api.downloads import (
     add_download,
     delete_download,
     get_download_status,
@@ -16,7 +20,7 @@ from bassa_api_client.api.downloads import (
     list_own_downloads,
     rate_download,
 )
-from bassa_api_client.models import (
+from bassa_sdk._generated.models import (
     Download,
     DownloadCreated,
     DownloadProgress,
@@ -25,11 +29,7 @@ from bassa_api_client.models import (
     RatingResult,
     Status,
 )
-from bassa_api_client.spec_facts import DownloadStatus
-from bassa_sdk._base_client import Timeout
-from bassa_sdk._call import Call
-from bassa_sdk._config import DEFAULT_POLL_INTERVAL, DEFAULT_WAIT_TIMEOUT
-from bassa_sdk._errors import DownloadFailedError, NotFoundError, WaitTimeoutError
+from bassa_sdk._generated.spec_facts import DownloadStatus
 from bassa_sdk._reading import deleted_earlier, expect, expect_list, returns_none
 from bassa_sdk._sleep import sleep
 from bassa_sdk._validate import integer, non_empty
