@@ -118,8 +118,8 @@ def check(dist: Path) -> list[str]:
                 problems.append(f"{wheel.name}: licenses/LICENSE differs from the repository's")
             tops = sorted({n.split("/")[0] for n in names if not n.startswith(info)})
             if package == "bassa_sdk":
-                if "bassa_server" in tops:
-                    problems.append(f"{wheel.name} carries bassa_server")
+                if tops != ["bassa_sdk"]:
+                    problems.append(f"{wheel.name} carries {tops}, not only bassa_sdk")
                 if "bassa_sdk/py.typed" not in names:
                     problems.append(f"{wheel.name} lacks bassa_sdk/py.typed")
             else:
