@@ -15,21 +15,6 @@ from __future__ import annotations
 import typing as _typing
 
 if _typing.TYPE_CHECKING:
-    from bassa_api_client.models import (
-        CompressionJob,
-        Download,
-        DownloadCreated,
-        DownloadProgress,
-        HeavyUser,
-        LoginResult,
-        QueueChange,
-        QueueStatus,
-        RatingResult,
-        ShareLink,
-        SignupRequest,
-        UserSummary,
-    )
-    from bassa_api_client.spec_facts import DownloadStatus
     from bassa_sdk._async._client import AsyncBassa
     from bassa_sdk._async._resources.downloads import AsyncDownloads
     from bassa_sdk._async._resources.files import AsyncFiles
@@ -72,6 +57,21 @@ if _typing.TYPE_CHECKING:
         WaitTimeoutError,
     )
     from bassa_sdk._files import FetchedFile, ProgressCallback
+    from bassa_sdk._generated.models import (
+        CompressionJob,
+        Download,
+        DownloadCreated,
+        DownloadProgress,
+        HeavyUser,
+        LoginResult,
+        QueueChange,
+        QueueStatus,
+        RatingResult,
+        ShareLink,
+        SignupRequest,
+        UserSummary,
+    )
+    from bassa_sdk._generated.spec_facts import DownloadStatus
     from bassa_sdk._sync._client import Bassa
     from bassa_sdk._sync._resources.downloads import Downloads
     from bassa_sdk._sync._resources.files import Files
@@ -160,7 +160,7 @@ _LAZY: dict[str, str] = {
     "Bassa": "bassa_sdk._sync._client",
     "BassaError": "bassa_sdk._errors",
     "ClientOptions": "bassa_sdk._config",
-    "CompressionJob": "bassa_api_client.models",
+    "CompressionJob": "bassa_sdk._generated.models",
     "ConflictError": "bassa_sdk._errors",
     "DEFAULT_CHUNK_SIZE": "bassa_sdk._config",
     "DEFAULT_CONNECTION_LIMITS": "bassa_sdk._config",
@@ -173,36 +173,36 @@ _LAZY: dict[str, str] = {
     "DEFAULT_WAIT_TIMEOUT": "bassa_sdk._config",
     "DefaultAsyncHttpxClient": "bassa_sdk._base_client",
     "DefaultHttpxClient": "bassa_sdk._base_client",
-    "Download": "bassa_api_client.models",
-    "DownloadCreated": "bassa_api_client.models",
+    "Download": "bassa_sdk._generated.models",
+    "DownloadCreated": "bassa_sdk._generated.models",
     "DownloadFailedError": "bassa_sdk._errors",
-    "DownloadProgress": "bassa_api_client.models",
-    "DownloadStatus": "bassa_api_client.spec_facts",
+    "DownloadProgress": "bassa_sdk._generated.models",
+    "DownloadStatus": "bassa_sdk._generated.spec_facts",
     "Downloads": "bassa_sdk._sync._resources.downloads",
     "FetchedFile": "bassa_sdk._files",
     "Files": "bassa_sdk._sync._resources.files",
-    "HeavyUser": "bassa_api_client.models",
+    "HeavyUser": "bassa_sdk._generated.models",
     "InsufficientStorageError": "bassa_sdk._errors",
-    "LoginResult": "bassa_api_client.models",
+    "LoginResult": "bassa_sdk._generated.models",
     "MAX_RETRY_AFTER": "bassa_sdk._config",
     "NotFoundError": "bassa_sdk._errors",
     "PermissionDeniedError": "bassa_sdk._errors",
     "ProgressCallback": "bassa_sdk._files",
     "Queue": "bassa_sdk._sync._resources.queue",
-    "QueueChange": "bassa_api_client.models",
-    "QueueStatus": "bassa_api_client.models",
+    "QueueChange": "bassa_sdk._generated.models",
+    "QueueStatus": "bassa_sdk._generated.models",
     "QuotaExceededError": "bassa_sdk._errors",
     "RateLimit": "bassa_sdk._config",
     "RateLimitError": "bassa_sdk._errors",
-    "RatingResult": "bassa_api_client.models",
+    "RatingResult": "bassa_sdk._generated.models",
     "ResponseValidationError": "bassa_sdk._errors",
     "ServerError": "bassa_sdk._errors",
     "Session": "bassa_sdk._sync._resources.session",
-    "ShareLink": "bassa_api_client.models",
-    "SignupRequest": "bassa_api_client.models",
+    "ShareLink": "bassa_sdk._generated.models",
+    "SignupRequest": "bassa_sdk._generated.models",
     "TokenError": "bassa_sdk._errors",
     "UnsupportedOperationError": "bassa_sdk._errors",
-    "UserSummary": "bassa_api_client.models",
+    "UserSummary": "bassa_sdk._generated.models",
     "Users": "bassa_sdk._sync._resources.users",
     "WaitTimeoutError": "bassa_sdk._errors",
 }

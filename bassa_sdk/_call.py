@@ -19,8 +19,8 @@ from typing import Any, Generic, TypeAlias, TypeVar
 
 import httpx
 
-from bassa_api_client.spec_facts import OPERATIONS, Operation
-from bassa_api_client.types import Response
+from bassa_sdk._generated.spec_facts import OPERATIONS, Operation
+from bassa_sdk._generated.types import Response
 
 __all__ = [
     "AsyncRelogin",

@@ -41,12 +41,12 @@ from typing import TYPE_CHECKING
 
 import httpx
 
-from bassa_api_client.errors import UnexpectedStatus
-from bassa_api_client.models import Error
+from bassa_sdk._generated.errors import UnexpectedStatus
+from bassa_sdk._generated.models import Error
 
 if TYPE_CHECKING:
-    from bassa_api_client.spec_facts import Operation
     from bassa_sdk._call import CallContext
+    from bassa_sdk._generated.spec_facts import Operation
 
 __all__ = [
     "APIConnectionError",

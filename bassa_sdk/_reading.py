@@ -6,8 +6,8 @@ import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from bassa_api_client.types import Response
 from bassa_sdk._errors import NotFoundError, ResponseValidationError
+from bassa_sdk._generated.types import Response
 
 __all__ = ["byte_sizes", "deleted_earlier", "expect", "expect_list", "returns_none"]
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 
-from bassa_api_client.spec_facts import SECURITY_SCHEMES
+from bassa_sdk._generated.spec_facts import SECURITY_SCHEMES
 
 __all__ = ["TOKEN_HEADER", "SessionState"]
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from bassa_api_client.spec_facts import LIMITS, Limit
+from bassa_sdk._generated.spec_facts import LIMITS, Limit
 
 __all__ = ["distinct_items", "download_link", "integer", "matching", "non_empty"]
 

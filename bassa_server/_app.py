@@ -26,7 +26,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from bassa_api_client.spec_facts import REQUEST_HEADERS, RESPONSE_HEADERS
+from bassa_sdk._generated.spec_facts import REQUEST_HEADERS, RESPONSE_HEADERS
 from bassa_server._auth import SessionTokens, ShareTokens, hash_password
 from bassa_server._config import Settings
 from bassa_server._db import migrate

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from sqlalchemy import bindparam, select
 from starlette.responses import Response
 
-from bassa_api_client.spec_facts import OPERATIONS, SECURITY_SCHEMES, SHARE_TOKEN_OPERATIONS
+from bassa_sdk._generated.spec_facts import OPERATIONS, SECURITY_SCHEMES, SHARE_TOKEN_OPERATIONS
 from bassa_server._auth import SessionClaim, same_secret
 from bassa_server._db.models import User
 from bassa_server._openapi import ApiError, Credential, OperationCall

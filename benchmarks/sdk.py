@@ -31,9 +31,9 @@ from pathlib import Path
 
 import httpx
 
-from bassa_api_client import AuthenticatedClient
-from bassa_api_client.api.downloads import list_own_downloads
 from bassa_sdk import AsyncBassa, Bassa, RateLimit
+from bassa_sdk._generated import AuthenticatedClient
+from bassa_sdk._generated.api.downloads import list_own_downloads
 
 PY = sys.executable
 

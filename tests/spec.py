@@ -10,7 +10,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC_PATH = ROOT / "openapi" / "bassa.yaml"
-GENERATED = ROOT / "generated" / "bassa_api_client"
+GENERATED = ROOT / "bassa_sdk" / "_generated"
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
 
 

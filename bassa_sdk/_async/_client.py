@@ -19,8 +19,6 @@ from typing import Any, Self, TypeVar
 
 import httpx
 
-from bassa_api_client.client import AuthenticatedClient
-from bassa_api_client.spec_facts import Operation
 from bassa_sdk._async._http import AsyncResilientClient
 from bassa_sdk._async._resources.downloads import AsyncDownloads
 from bassa_sdk._async._resources.files import AsyncFiles
@@ -41,6 +39,8 @@ from bassa_sdk._config import (
 )
 from bassa_sdk._errors import APIStatusError, translating
 from bassa_sdk._files import FetchedFile, Transfer
+from bassa_sdk._generated.client import AuthenticatedClient
+from bassa_sdk._generated.spec_facts import Operation
 
 __all__ = ["AsyncBassa"]
 

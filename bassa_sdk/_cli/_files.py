@@ -12,11 +12,11 @@ from typing import Any
 
 import typer
 
-from bassa_api_client.spec_facts import DownloadStatus
 from bassa_sdk._cli._output import error, notice, print_json, say, transfer_bar
 from bassa_sdk._cli._state import EXIT_FAILURE, EXIT_NOT_FOUND
 from bassa_sdk._errors import BassaError, ConflictError, UnsupportedOperationError
 from bassa_sdk._files import FetchedFile
+from bassa_sdk._generated.spec_facts import DownloadStatus
 from bassa_sdk._sync._client import Bassa
 
 __all__ = ["delete_download", "fetch", "fetch_zip"]

@@ -91,7 +91,7 @@ def print_json(data: Any) -> None:
 
 
 def _status(value: Any) -> str:
-    from bassa_api_client.spec_facts import DownloadStatus
+    from bassa_sdk._generated.spec_facts import DownloadStatus
 
     if isinstance(value, int) and value in DownloadStatus._value2member_map_:
         return DownloadStatus(value).name.lower()

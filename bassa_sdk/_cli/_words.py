@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bassa_api_client.spec_facts import OPERATIONS
 from bassa_sdk._cli._state import EXIT_AUTH, EXIT_FAILURE, EXIT_NOT_FOUND, EXIT_SERVER
 from bassa_sdk._errors import (
     APIConnectionError,
@@ -23,6 +22,7 @@ from bassa_sdk._errors import (
     TokenError,
     UnsupportedOperationError,
 )
+from bassa_sdk._generated.spec_facts import OPERATIONS
 from bassa_sdk._retry import unresolvable_host
 
 if TYPE_CHECKING:

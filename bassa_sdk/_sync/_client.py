@@ -20,8 +20,6 @@ from typing import Any, Self, TypeVar
 
 import httpx
 
-from bassa_api_client.client import AuthenticatedClient
-from bassa_api_client.spec_facts import Operation
 from bassa_sdk._base_client import ClientBase, DefaultHttpxClient, Timeout, arguments
 from bassa_sdk._call import Call, CallContext, calling
 from bassa_sdk._config import (
@@ -35,6 +33,8 @@ from bassa_sdk._config import (
 )
 from bassa_sdk._errors import APIStatusError, translating
 from bassa_sdk._files import FetchedFile, Transfer
+from bassa_sdk._generated.client import AuthenticatedClient
+from bassa_sdk._generated.spec_facts import Operation
 from bassa_sdk._sync._http import SyncResilientClient
 from bassa_sdk._sync._resources.downloads import Downloads
 from bassa_sdk._sync._resources.files import Files

@@ -12,8 +12,8 @@ from __future__ import annotations
 from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, SmallInteger, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from bassa_api_client.spec_facts import CompressionJobStatus, DownloadStatus
-from bassa_api_client.spec_facts import QueueState as QueueStates
+from bassa_sdk._generated.spec_facts import CompressionJobStatus, DownloadStatus
+from bassa_sdk._generated.spec_facts import QueueState as QueueStates
 from bassa_server._auth import new_session_stamp
 
 # SQLite only auto-increments an INTEGER PRIMARY KEY; BIGINT elsewhere.

@@ -6,11 +6,16 @@ Python-Markdown's table of contents makes (MkDocs' default slug: the text in low
 punctuation, spaces as hyphens), so the runbook of the alert `BassaApiDown` is
 `<base>runbooks/#bassaapidown`.
 
-Prometheus rule files cannot read a setting, so their `runbook_url` annotations (and the
-expected annotations in the promtool tests) are written out in full. After changing the setting,
-run `python deploy/monitoring/links.py` to rewrite them (and `build_dashboards.py` for the
-dashboards); `--check` only reports stale files. tests/monitoring/test_links.py fails while any
-link is stale or points at an anchor docs/runbooks.md does not have.
+The alerts' `dashboard_url` annotations open a Grafana dashboard, `<grafana>d/<uid>`, built the same
+way from a second setting: `grafana-url` under `[tool.bassa.monitoring]` in pyproject.toml, where
+the operators' Grafana is reached (by default the port-forward docs/deploy.md describes).
+
+Prometheus rule files cannot read a setting, so their `runbook_url` and `dashboard_url`
+annotations (and the expected annotations in the promtool tests) are written out in full. After
+changing a setting, run `python deploy/monitoring/links.py` to rewrite them (and
+`build_dashboards.py` for the dashboards); `--check` only reports stale files.
+tests/monitoring/test_links.py fails while any link is stale or points at an anchor
+docs/runbooks.md does not have.
 """
 
 from __future__ import annotations
@@ -25,10 +30,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 PYPROJECT = ROOT / "pyproject.toml"
 RUNBOOKS_PAGE = "runbooks"
-# the files whose runbook_url lines are written from the setting
+# the files whose runbook_url and dashboard_url lines are written from the settings
 STAMPED_GLOBS = ("deploy/monitoring/prometheus/rules/*.yml", "tests/monitoring/promtool/*_test.yml")
 RUNBOOK_LINE = re.compile(
     r"^(?P<lead>\s*runbook_url: )(?P<url>\S*?)#(?P<anchor>[\w-]+)[ \t]*$", re.M
+)
+DASHBOARD_LINE = re.compile(
+    r"^(?P<lead>\s*dashboard_url: )(?P<url>\S*?)d/(?P<uid>[\w-]+)[ \t]*$", re.M
 )
 
 
@@ -39,6 +47,20 @@ def docs_base_url() -> str:
     if not url.startswith("https://") or not url.endswith("/"):
         raise ValueError(f"[project.urls] Documentation must be https://…/, not {url!r}")
     return url
+
+
+def grafana_base_url() -> str:
+    """Where operators open Grafana, ending in a slash."""
+    tool = tomllib.loads(PYPROJECT.read_text(encoding="utf-8"))["tool"]
+    url: str = tool["bassa"]["monitoring"]["grafana-url"]
+    if not url.startswith(("https://", "http://")) or not url.endswith("/"):
+        raise ValueError(f"[tool.bassa.monitoring] grafana-url must be http(s)://…/, not {url!r}")
+    return url
+
+
+def dashboard_url(uid: str) -> str:
+    """The link that opens the Grafana dashboard `uid`."""
+    return f"{grafana_base_url()}d/{uid}"
 
 
 def page_url(page: str) -> str:
@@ -64,9 +86,11 @@ def stamped_files() -> list[Path]:
 
 
 def stamp(text: str) -> str:
-    """`text` with every runbook_url pointing into the runbooks page of the docs site."""
+    """`text` with every runbook_url pointing into the runbooks page of the docs site and every
+    dashboard_url at the dashboard of its uid in Grafana."""
     base = page_url(RUNBOOKS_PAGE)
-    return RUNBOOK_LINE.sub(lambda match: f"{match['lead']}{base}#{match['anchor']}", text)
+    text = RUNBOOK_LINE.sub(lambda match: f"{match['lead']}{base}#{match['anchor']}", text)
+    return DASHBOARD_LINE.sub(lambda match: f"{match['lead']}{dashboard_url(match['uid'])}", text)
 
 
 def main(argv: Sequence[str]) -> int:

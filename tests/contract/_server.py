@@ -24,7 +24,7 @@ from pathlib import Path
 
 import httpx
 
-from bassa_api_client.spec_facts import DownloadStatus
+from bassa_sdk._generated.spec_facts import DownloadStatus
 from tests.live_server import LiveServer
 from tests.waiting import wait_for
 

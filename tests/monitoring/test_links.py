@@ -74,3 +74,38 @@ def test_dashboards_link_to_the_runbooks_page() -> None:
         links = json.loads(path.read_text(encoding="utf-8"))["links"]
         urls = [link["url"] for link in links if link["type"] == "link"]
         assert urls == [LINKS.page_url("runbooks")], path.name
+
+
+def _dashboard_uids() -> set[str]:
+    return {
+        json.loads(path.read_text(encoding="utf-8"))["uid"]
+        for path in (DEPLOY / "monitoring" / "grafana" / "dashboards").glob("*.json")
+    }
+
+
+def test_every_bassa_alert_opens_an_existing_dashboard() -> None:
+    """Each Bassa alert's dashboard_url, built from the grafana-url setting, opens a dashboard
+    the repository provisions; per-instance alerts open the instance dashboard."""
+    uids = _dashboard_uids()
+    checked = set()
+    for rule in alerts():
+        if not rule.name.startswith("Bassa"):
+            continue
+        url = rule.body["annotations"]["dashboard_url"]
+        base, uid = url.rsplit("d/", 1)
+        assert base == LINKS.grafana_base_url(), rule.name
+        assert url == LINKS.dashboard_url(uid)
+        assert uid in uids, f"{rule.name}: no dashboard {uid}"
+        checked.add((rule.name, uid))
+    assert ("BassaApiInstanceDown", "bassa-instance") in checked
+    assert ("BassaApiDown", "bassa-overview") in checked
+    assert len(checked) >= 14
+
+
+def test_dashboard_links_follow_the_setting() -> None:
+    """Changing the Grafana address rewrites every dashboard_url; a link that disagrees is stale."""
+    stale = "        dashboard_url: https://grafana.old.example/d/bassa-overview\n"
+    assert LINKS.stamp(stale) == (
+        f"        dashboard_url: {LINKS.grafana_base_url()}d/bassa-overview\n"
+    )
+    assert LINKS.grafana_base_url() == "http://localhost:3000/"

@@ -7,11 +7,11 @@ from urllib.parse import parse_qs
 
 import httpx
 
-from bassa_api_client import AuthenticatedClient, Client
-from bassa_api_client.api.auth import login
-from bassa_api_client.api.files import fetch_download_file, fetch_zip
-from bassa_api_client.models import LoginForm, LoginResult
-from bassa_api_client.types import File
+from bassa_sdk._generated import AuthenticatedClient, Client
+from bassa_sdk._generated.api.auth import login
+from bassa_sdk._generated.api.files import fetch_download_file, fetch_zip
+from bassa_sdk._generated.models import LoginForm, LoginResult
+from bassa_sdk._generated.types import File
 from tests.spec import GENERATED, operations
 
 
@@ -20,7 +20,7 @@ def test_every_operation_has_a_generated_module() -> None:
     for _, _, op in operations():
         tag, operation_id = op["tags"][0], op["operationId"]
         assert (GENERATED / "api" / tag / f"{operation_id}.py").is_file(), operation_id
-        module = importlib.import_module(f"bassa_api_client.api.{tag}.{operation_id}")
+        module = importlib.import_module(f"bassa_sdk._generated.api.{tag}.{operation_id}")
         assert callable(module.sync_detailed) and callable(module.asyncio_detailed)
 
 

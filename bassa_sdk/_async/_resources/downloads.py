@@ -7,24 +7,6 @@ import time
 from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING
 
-from bassa_api_client.api.downloads import (
-    add_download,
-    delete_download,
-    get_download_status,
-    list_completed_downloads,
-    list_own_downloads,
-    rate_download,
-)
-from bassa_api_client.models import (
-    Download,
-    DownloadCreated,
-    DownloadProgress,
-    NewDownload,
-    Rating,
-    RatingResult,
-    Status,
-)
-from bassa_api_client.spec_facts import DownloadStatus
 from bassa_sdk._base_client import Timeout
 from bassa_sdk._call import Call
 from bassa_sdk._config import DEFAULT_POLL_INTERVAL, DEFAULT_WAIT_TIMEOUT
@@ -35,6 +17,24 @@ from bassa_sdk._errors import (
     UnsupportedOperationError,
     WaitTimeoutError,
 )
+from bassa_sdk._generated.api.downloads import (
+    add_download,
+    delete_download,
+    get_download_status,
+    list_completed_downloads,
+    list_own_downloads,
+    rate_download,
+)
+from bassa_sdk._generated.models import (
+    Download,
+    DownloadCreated,
+    DownloadProgress,
+    NewDownload,
+    Rating,
+    RatingResult,
+    Status,
+)
+from bassa_sdk._generated.spec_facts import DownloadStatus
 from bassa_sdk._reading import byte_sizes, deleted_earlier, expect, expect_list, returns_none
 from bassa_sdk._sleep import asleep
 from bassa_sdk._validate import download_link, integer

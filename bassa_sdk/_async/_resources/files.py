@@ -7,15 +7,15 @@ import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, BinaryIO
 
-from bassa_api_client.api.files import compress, create_share_link, get_compression_progress
-from bassa_api_client.models import CompressionJob, CompressRequest, ShareLink, ShareRequest
-from bassa_api_client.spec_facts import OPERATIONS, CompressionJobStatus
-from bassa_api_client.types import UNSET
 from bassa_sdk._base_client import Timeout
 from bassa_sdk._call import Call
 from bassa_sdk._config import DEFAULT_CHUNK_SIZE, DEFAULT_POLL_INTERVAL, DEFAULT_WAIT_TIMEOUT
 from bassa_sdk._errors import DownloadFailedError, WaitTimeoutError
 from bassa_sdk._files import FetchedFile, ProgressCallback, Transfer
+from bassa_sdk._generated.api.files import compress, create_share_link, get_compression_progress
+from bassa_sdk._generated.models import CompressionJob, CompressRequest, ShareLink, ShareRequest
+from bassa_sdk._generated.spec_facts import OPERATIONS, CompressionJobStatus
+from bassa_sdk._generated.types import UNSET
 from bassa_sdk._reading import expect
 from bassa_sdk._sleep import asleep
 from bassa_sdk._validate import distinct_items, integer, matching

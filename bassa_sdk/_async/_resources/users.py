@@ -6,7 +6,10 @@ import builtins
 from types import ModuleType
 from typing import TYPE_CHECKING
 
-from bassa_api_client.api.users import (
+from bassa_sdk._base_client import Timeout
+from bassa_sdk._call import Call
+from bassa_sdk._errors import NotFoundError
+from bassa_sdk._generated.api.users import (
     add_user,
     approve_user,
     block_user,
@@ -19,7 +22,7 @@ from bassa_api_client.api.users import (
     unblock_user,
     update_user,
 )
-from bassa_api_client.models import (
+from bassa_sdk._generated.models import (
     HeavyUser,
     NewUser,
     SignupRequest,
@@ -27,10 +30,7 @@ from bassa_api_client.models import (
     UserSummary,
     UserUpdate,
 )
-from bassa_api_client.types import UNSET
-from bassa_sdk._base_client import Timeout
-from bassa_sdk._call import Call
-from bassa_sdk._errors import NotFoundError
+from bassa_sdk._generated.types import UNSET
 from bassa_sdk._reading import byte_sizes, deleted_earlier, expect_list, returns_none
 from bassa_sdk._validate import integer, non_empty
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 from types import ModuleType
 from typing import TYPE_CHECKING
 
-from bassa_api_client.api.queue import get_queue_status, kill_queue, start_queue
-from bassa_api_client.models import QueueChange, QueueStatus
 from bassa_sdk._base_client import Timeout
 from bassa_sdk._call import Call
+from bassa_sdk._generated.api.queue import get_queue_status, kill_queue, start_queue
+from bassa_sdk._generated.models import QueueChange, QueueStatus
 from bassa_sdk._reading import expect
 
 if TYPE_CHECKING:

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from bassa_api_client.api.auth import end_own_sessions, login, sign_up
-from bassa_api_client.models import LoginForm, LoginResult, SignUpRequest, Status
-from bassa_api_client.types import Response
 from bassa_sdk._base_client import Timeout
 from bassa_sdk._call import Call
 from bassa_sdk._errors import ResponseValidationError
+from bassa_sdk._generated.api.auth import end_own_sessions, login, sign_up
+from bassa_sdk._generated.models import LoginForm, LoginResult, SignUpRequest, Status
+from bassa_sdk._generated.types import Response
 from bassa_sdk._reading import expect, returns_none
 from bassa_sdk._session import TOKEN_HEADER
 from bassa_sdk._validate import non_empty

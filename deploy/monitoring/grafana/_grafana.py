@@ -70,8 +70,12 @@ def stat(
     thresholds: tuple[tuple[float | None, str], ...] = ((None, "green"),),
     width: int = 4,
     mappings: list[Json] | None = None,
+    no_value: str | None = None,
 ) -> Panel:
+    """A single number; `no_value` is what it says when the query has no sample."""
     extra: Json = {"mappings": mappings} if mappings else {}
+    if no_value is not None:
+        extra["noValue"] = no_value
     return Panel(
         "stat", title, description, unit, (query,), width, 4, thresholds, extra_defaults=extra
     )

@@ -148,6 +148,8 @@ def overview() -> Json:
                     "percentunit",
                     Query(f"job:bassa_download_failures_per_result:ratio_rate1h{{{job}}}"),
                     ((None, "green"), (0.25, "red")),
+                    # the ratio has no sample while nothing finished in the hour
+                    no_value="none finished",
                 ),
                 stat(
                     "Users waiting for approval",

@@ -10,7 +10,6 @@ from typing import Any
 import httpx
 import pytest
 
-from bassa_api_client.types import Unset
 from bassa_sdk import (
     Bassa,
     BassaError,
@@ -18,6 +17,7 @@ from bassa_sdk import (
     UnsupportedOperationError,
     WaitTimeoutError,
 )
+from bassa_sdk._generated.types import Unset
 from tests.unit.sdk.conftest import BASE_URL
 from tests.unit.sdk.legacy import FILE_BYTES, LegacyBassa
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import inspect
 
-import bassa_api_client.models as generated_models
 import bassa_sdk
-from bassa_api_client.spec_facts import OPERATIONS
+import bassa_sdk._generated.models as generated_models
 from bassa_sdk import Bassa, BassaError, DownloadStatus
+from bassa_sdk._generated.spec_facts import OPERATIONS
 from tests.spec import load_spec, operations
 
 
