@@ -39,6 +39,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
+from bassa_server._db.engine import retry_conflicts
+
 from . import _store
 from ._metrics import EngineMetrics
 from ._paths import (
@@ -96,7 +98,7 @@ class Scheduler:
         self._proxied_url: str | None = None
 
     async def _db(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        return await asyncio.to_thread(function, self._sessions, *args, **kwargs)
+        return await asyncio.to_thread(retry_conflicts(function), self._sessions, *args, **kwargs)
 
     async def run_once(self) -> float | None:
         """One pass; raises `Aria2Unavailable` (nothing lost) when aria2 cannot be reached.

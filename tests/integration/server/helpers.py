@@ -5,7 +5,6 @@ from __future__ import annotations
 import itertools
 import os
 import re
-import sqlite3
 import time
 from typing import Any
 
@@ -13,7 +12,10 @@ import httpx
 import schemathesis
 from schemathesis.specs.openapi import checks
 from schemathesis.specs.openapi.schemas import OpenApiSchema
+from sqlalchemy import Engine, bindparam, text, update
 
+from bassa_server._db.engine import make_engine
+from bassa_server._db.models import Download
 from tests.live_server import LiveServer
 from tests.spec import SPEC_PATH
 
@@ -103,14 +105,20 @@ def conforms(response: httpx.Response, operation_id: str) -> Any:
     return None
 
 
+_engines: dict[str, Engine] = {}
+
+
+def database(server: LiveServer) -> Engine:
+    """An engine on the server's database (SQLite, PostgreSQL or MariaDB), one per database."""
+    if server.database not in _engines:
+        _engines[server.database] = make_engine(server.database, pool_size=2)
+    return _engines[server.database]
+
+
 def set_download(server: LiveServer, download_id: int, **columns: Any) -> None:
     """Change a download's row the way the engine would (status, gid, path, size…)."""
-    names = ", ".join(f"{name} = ?" for name in columns)
-    with sqlite3.connect(server.data_dir / "bassa.db", timeout=10) as connection:
-        connection.execute(
-            f"UPDATE downloads SET {names} WHERE id = ?",
-            [*columns.values(), download_id],
-        )
+    with database(server).begin() as connection:
+        connection.execute(update(Download).where(Download.id == download_id).values(**columns))
 
 
 def complete_download(server: LiveServer, download_id: int, name: str, data: bytes) -> str:
@@ -132,10 +140,9 @@ def complete_download(server: LiveServer, download_id: int, name: str, data: byt
 
 def session_stamp(server: LiveServer, user_name: str) -> str:
     """The session stamp a user's tokens carry, read from the database."""
-    with sqlite3.connect(server.data_dir / "bassa.db", timeout=10) as connection:
-        row = connection.execute(
-            "SELECT session_stamp FROM users WHERE user_name = ?", [user_name]
-        ).fetchone()
+    query = text("SELECT session_stamp FROM users WHERE user_name = :name")
+    with database(server).connect() as connection:
+        row = connection.execute(query.bindparams(bindparam("name", user_name))).fetchone()
     assert row is not None, user_name
     stamp: str = row[0]
     return stamp
