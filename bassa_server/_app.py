@@ -32,6 +32,7 @@ from bassa_server._config import Settings
 from bassa_server._db import migrate
 from bassa_server._db.engine import make_engine, make_session_factory
 from bassa_server._db.models import User
+from bassa_server._db.shared_folder import FolderMismatchError, check_downloads_folder
 from bassa_server._engine import Engine
 from bassa_server._handlers import all_handlers
 from bassa_server._metrics import ApiMetrics, DatabaseCollector, MetricsMiddleware, metrics_endpoint
@@ -160,6 +161,11 @@ def _prepare_database(services: Services) -> None:
     """Migrate to the newest schema and create the bootstrap admin when missing."""
     migrate.upgrade(services.engine)
     settings = services.settings
+    try:
+        check_downloads_folder(services.sessions, settings.downloads_dir)
+    except FolderMismatchError as exc:
+        logger.error("refusing to start: %s", exc)
+        raise
     with services.sessions() as session, session.begin():
         if session.get(User, settings.admin_user) is not None:
             return
