@@ -44,7 +44,7 @@ def _collation(bind: sa.Connection) -> str:
     return next(name for name in PREFERRED_COLLATIONS if name in available)
 
 
-def _references(bind: sa.Connection) -> list[sa.Row[tuple[str, str, str, str, str]]]:
+def _references(bind: sa.Connection) -> list[tuple[str, str, str, str, str]]:
     """The foreign keys that point at `users.user_name`: name, table, column, rules."""
     query = sa.text(
         "SELECT k.CONSTRAINT_NAME, k.TABLE_NAME, k.COLUMN_NAME, r.DELETE_RULE, r.UPDATE_RULE"
@@ -55,7 +55,7 @@ def _references(bind: sa.Connection) -> list[sa.Row[tuple[str, str, str, str, st
         " WHERE k.TABLE_SCHEMA = DATABASE() AND k.REFERENCED_TABLE_NAME = 'users'"
         " AND k.REFERENCED_COLUMN_NAME = 'user_name'"
     )
-    return list(bind.execute(query).tuples())
+    return [(row[0], row[1], row[2], row[3], row[4]) for row in bind.execute(query)]
 
 
 def _set_collation(collation: str | None) -> None:
