@@ -18,6 +18,7 @@ from importlib import metadata
 
 import anyio.to_thread
 from prometheus_client import CollectorRegistry
+from sqlalchemy.exc import IntegrityError
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -157,18 +158,12 @@ async def _server_error(request: Request, exc: Exception) -> Response:
     return error_response(500, "internal server error")
 
 
-def _prepare_database(services: Services) -> None:
-    """Migrate to the newest schema and create the bootstrap admin when missing."""
-    migrate.upgrade(services.engine)
+def _create_admin(services: Services) -> str | None:
+    """Add the bootstrap admin unless the account exists; its password, or None."""
     settings = services.settings
-    try:
-        check_downloads_folder(services.sessions, settings.downloads_dir)
-    except FolderMismatchError as exc:
-        logger.error("refusing to start: %s", exc)
-        raise
     with services.sessions() as session, session.begin():
         if session.get(User, settings.admin_user) is not None:
-            return
+            return None
         password = settings.admin_password or secrets.token_urlsafe(18)
         session.add(
             User(
@@ -181,6 +176,26 @@ def _prepare_database(services: Services) -> None:
                 created_at=services.now(),
             )
         )
+    return password
+
+
+def _prepare_database(services: Services) -> None:
+    """Migrate to the newest schema and create the bootstrap admin when missing."""
+    migrate.upgrade(services.engine)
+    settings = services.settings
+    try:
+        check_downloads_folder(services.sessions, settings.downloads_dir)
+    except FolderMismatchError as exc:
+        logger.error("refusing to start: %s", exc)
+        raise
+    try:
+        password = _create_admin(services)
+    except IntegrityError:
+        # another replica starting at the same moment created it first: now a no-op (and a
+        # real conflict, such as another account holding the admin's e-mail, raises again)
+        password = _create_admin(services)
+    if password is None:
+        return
     logger.info("created the admin account", extra={"user_name": settings.admin_user})
     if not settings.admin_password:
         # shown once, on the terminal only: never through the structured logs
