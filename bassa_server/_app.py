@@ -18,6 +18,7 @@ from importlib import metadata
 
 import anyio.to_thread
 from prometheus_client import CollectorRegistry
+from sqlalchemy.exc import IntegrityError
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -32,6 +33,7 @@ from bassa_server._config import Settings
 from bassa_server._db import migrate
 from bassa_server._db.engine import make_engine, make_session_factory
 from bassa_server._db.models import User
+from bassa_server._db.shared_folder import FolderMismatchError, check_downloads_folder
 from bassa_server._engine import DownloadEngine
 from bassa_server._handlers import all_handlers
 from bassa_server._handlers._common import download_refusal
@@ -154,13 +156,12 @@ async def _server_error(request: Request, exc: Exception) -> Response:
     return error_response(500, "internal server error")
 
 
-def _prepare_database(services: Services) -> None:
-    """Migrate to the newest schema and create the bootstrap admin when missing."""
-    migrate.upgrade(services.database)
+def _create_admin(services: Services) -> str | None:
+    """Add the bootstrap admin unless the account exists; its password, or None."""
     settings = services.settings
     with services.sessions() as session, session.begin():
         if session.get(User, settings.admin_user) is not None:
-            return
+            return None
         password = settings.admin_password or secrets.token_urlsafe(18)
         session.add(
             User(
@@ -173,6 +174,26 @@ def _prepare_database(services: Services) -> None:
                 created_at=services.now(),
             )
         )
+    return password
+
+
+def _prepare_database(services: Services) -> None:
+    """Migrate to the newest schema and create the bootstrap admin when missing."""
+    migrate.upgrade(services.database)
+    settings = services.settings
+    try:
+        check_downloads_folder(services.sessions, settings.downloads_dir)
+    except FolderMismatchError as exc:
+        logger.error("refusing to start: %s", exc)
+        raise
+    try:
+        password = _create_admin(services)
+    except IntegrityError:
+        # another replica starting at the same moment created it first: now a no-op (and a
+        # real conflict, such as another account holding the admin's e-mail, raises again)
+        password = _create_admin(services)
+    if password is None:
+        return
     logger.info("created the admin account", extra={"user_name": settings.admin_user})
     if not settings.admin_password:
         # shown once, on the terminal only: never through the structured logs

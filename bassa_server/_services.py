@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bassa_server._auth import SessionTokens, ShareTokens
 from bassa_server._config import Settings
+from bassa_server._db.engine import retry_conflicts
 from bassa_server._lifecycle import DownloadLifecycle
 from bassa_server._prepared import PreparedRead
 from bassa_server._read_cache import ReadCache
@@ -111,7 +112,7 @@ class Services:
             with self.sessions() as session, session.begin():
                 return work(session)
 
-        return await anyio.to_thread.run_sync(transaction, limiter=self._writer())
+        return await anyio.to_thread.run_sync(retry_conflicts(transaction), limiter=self._writer())
 
     def _writer(self) -> anyio.CapacityLimiter | None:
         if not self.inline_reads:

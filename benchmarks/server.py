@@ -6,7 +6,13 @@ and of a bare ASGI app (same uvicorn settings) that answers the same bytes. Goal
 table: page 1 at 100 000 rows within 1.5x of page 1 at 100 rows; the authenticated list at c=32
 with p99 <= 50 ms and time per request within 3x of the baseline.
 
-Usage: .venv/bin/python benchmarks/server.py [--seconds 5]
+`--database URL` (repeatable; `sqlite` for the default file) runs the same scenario on each
+database in one run, with a fresh database per server (a given URL's database is used by the
+100-row server and `<database>_large` by the 100 000-row one: both must exist and be empty),
+and adds c=4 so a fall in throughput from 4 to 32 connections shows. `tests/databases.py` can
+start throwaway servers: `--database postgresql` or `--database mariadb` does that.
+
+Usage: .venv/bin/python benchmarks/server.py [--seconds 5] [--database sqlite --database postgresql]
 Needs wrk (Debian package `wrk`, installed by scripts/setup). Not a test: nothing is asserted.
 """
 
@@ -16,7 +22,6 @@ import argparse
 import json
 import re
 import shutil
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -30,6 +35,16 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from sqlalchemy import insert  # noqa: E402
+
+from bassa_server._db.engine import make_engine  # noqa: E402
+from bassa_server._db.models import Download  # noqa: E402
+from tests.databases import (  # noqa: E402
+    ALL_DATABASES,
+    SQLITE,
+    DatabaseServer,
+    start_database_server,
+)
 from tests.live_server import LiveServer, free_port  # noqa: E402
 
 SMALL, LARGE = 100, 100_000
@@ -85,26 +100,30 @@ def seed(server: LiveServer, rows: int) -> str:
     body = {"user_name": USER, "password": PASSWORD, "auth": 1, "email": "bench@example.org"}
     httpx.post(f"{server.url}/api/user", json=body, headers={"token": admin}).raise_for_status()
     now = int(time.time())
-    with sqlite3.connect(server.data_dir / "bassa.db") as db:
-        db.executemany(
-            "INSERT INTO downloads (link, user_name, download_name, added_time, status, rating,"
-            " gid, completed_time, size, path, completed_length, download_speed)"
-            " VALUES (?, ?, ?, ?, 3, 0, ?, ?, ?, ?, ?, 0)",
-            (
-                (
-                    f"https://example.org/f{i}.bin",
-                    USER,
-                    f"f{i}.bin",
-                    now - rows + i,
-                    f"{i:016x}",
-                    now - rows + i,
-                    1000 + i,
-                    f"f{i}.bin",
-                    1000 + i,
-                )
-                for i in range(rows)
-            ),
-        )
+    engine = make_engine(server.database)
+    values = [
+        {
+            "link": f"https://example.org/f{i}.bin",
+            "user_name": USER,
+            "download_name": f"f{i}.bin",
+            "added_time": now - rows + i,
+            "status": 3,
+            "rating": 0,
+            "gid": f"{i:016x}",
+            "completed_time": now - rows + i,
+            "size": 1000 + i,
+            "path": f"f{i}.bin",
+            "completed_length": 1000 + i,
+            "download_speed": 0,
+        }
+        for i in range(rows)
+    ]
+    try:
+        with engine.begin() as connection:
+            for start in range(0, rows, 5000):
+                connection.execute(insert(Download), values[start : start + 5000])
+    finally:
+        engine.dispose()
     response = httpx.post(f"{server.url}/api/login", data={"user_name": USER, "password": PASSWORD})
     return response.headers["token"]
 
@@ -158,13 +177,42 @@ def main() -> None:
     """Run every measurement and print the table and the goals."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=5, help="duration of each wrk run")
+    parser.add_argument(
+        "--database",
+        action="append",
+        help="sqlite, postgresql, mariadb (throwaway servers) or a database URL; repeatable",
+    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed (apt-get install wrk, or scripts/setup)")
+    databases = args.database or [SQLITE]
+    concurrency = (1, 32) if databases == [SQLITE] else (1, 4, 32)
+    started: dict[str, DatabaseServer] = {}
+    try:
+        for database in databases:
+            urls = ("", "")
+            if database in ALL_DATABASES and database != SQLITE:
+                if database not in started:
+                    started[database] = start_database_server(database)
+                urls = (started[database].new_database(), started[database].new_database())
+            elif database != SQLITE:
+                urls = (
+                    database,
+                    database.replace("?", "_large?", 1) if "?" in database else database + "_large",
+                )
+            print(f"== {database}", flush=True)
+            run_scenario(args.seconds, urls, concurrency)
+    finally:
+        for server in started.values():
+            server.stop()
+
+
+def run_scenario(seconds: int, urls: tuple[str, str], concurrency: tuple[int, ...]) -> None:
+    """The measurements on one database (`urls`: the small and the large server's; "" SQLite)."""
     work = Path(tempfile.mkdtemp(prefix="bassa-bench-"))
     quiet = {"BASSA_ENGINE": "0", "BASSA_QUOTA_BYTES": str(10**18)}
-    small = LiveServer(data_dir=work / "small", extra_env=quiet)
-    large = LiveServer(data_dir=work / "large", extra_env=quiet)
+    small = LiveServer(data_dir=work / "small", extra_env=quiet, database_url=urls[0])
+    large = LiveServer(data_dir=work / "large", extra_env=quiet, database_url=urls[1])
     baseline: subprocess.Popen[bytes] | None = None
     try:
         small.start()
@@ -220,12 +268,12 @@ def main() -> None:
         # one path, two table sizes: the baseline serves the large page's bytes for both
         baseline, baseline_url = start_baseline(responses, work)
         rows = []
-        for connections in (1, 32):
+        for connections in concurrency:
             for server, kind, endpoint in plan:
                 for url in (server.url, baseline_url):  # warm both up
                     wrk(url, endpoint, tokens[kind], connections, 1)
-                ours = wrk(server.url, endpoint, tokens[kind], connections, args.seconds)
-                base = wrk(baseline_url, endpoint, tokens[kind], connections, args.seconds)
+                ours = wrk(server.url, endpoint, tokens[kind], connections, seconds)
+                base = wrk(baseline_url, endpoint, tokens[kind], connections, seconds)
                 rows.append((endpoint.name, connections, ours, base))
         report(rows)
     finally:

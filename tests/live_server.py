@@ -2,8 +2,10 @@
 
 Each server is `python -m bassa_server` on a free 127.0.0.1 port with its own data folder, the
 bootstrap admin, server key and secret given through the environment, and private-address
-blocking off (tests fetch from loopback). Its stderr goes to `server.log` in the data folder and is
-shown when the server fails to become ready.
+blocking off (tests fetch from loopback). Nothing `BASSA_*` leaks in from the test's own
+environment; `database_url` points a server at PostgreSQL or MariaDB (tests/databases.py).
+Its stderr goes to `server.log` in the data folder and is shown when the server fails to become
+ready.
 """
 
 from __future__ import annotations
@@ -43,6 +45,8 @@ class LiveServer:
     data_dir: Path
     port: int = field(default_factory=free_port)
     extra_env: Mapping[str, str] = field(default_factory=dict)
+    # empty: the default SQLite file in the data folder
+    database_url: str = ""
     admin_user: str = ADMIN_USER
     admin_password: str = ADMIN_PASSWORD
     server_key: str = SERVER_KEY
@@ -55,6 +59,11 @@ class LiveServer:
         return f"http://127.0.0.1:{self.port}"
 
     @property
+    def database(self) -> str:
+        """The SQLAlchemy URL of the server's database (tests read and write rows through it)."""
+        return self.database_url or f"sqlite:///{self.data_dir / 'bassa.db'}"
+
+    @property
     def log_path(self) -> Path:
         """The server's stderr."""
         return self.data_dir / "server.log"
@@ -62,6 +71,7 @@ class LiveServer:
     def env(self) -> dict[str, str]:
         """The environment the server process runs with."""
         inherited = {k: v for k, v in os.environ.items() if not k.startswith("BASSA_")}
+        database = {"BASSA_DATABASE_URL": self.database_url} if self.database_url else {}
         return {
             **inherited,
             "BASSA_ADMIN_USER": self.admin_user,
@@ -70,6 +80,7 @@ class LiveServer:
             "BASSA_SECRET_KEY": self.secret_key,
             "BASSA_BLOCK_PRIVATE_ADDRESSES": "0",
             "BASSA_LOG_LEVEL": "info",
+            **database,
             **self.extra_env,
         }
 

@@ -129,3 +129,12 @@ class QueueState(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     state: Mapped[str] = mapped_column(String(16), default=QUEUE_PAUSED)
     updated_time: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class DeploymentFact(Base):
+    """A fact every replica of a deployment shares, by name (e.g. the downloads folder's id)."""
+
+    __tablename__ = "deployment_facts"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(255))

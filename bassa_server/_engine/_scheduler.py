@@ -38,6 +38,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
+from bassa_server._db.engine import retry_conflicts
 from bassa_server._lifecycle import _transfers as transfers
 from bassa_server._lifecycle._paths import (
     download_folder,
@@ -97,7 +98,7 @@ class Scheduler:
         self._proxied_url: str | None = None
 
     async def _db(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        return await asyncio.to_thread(function, self._sessions, *args, **kwargs)
+        return await asyncio.to_thread(retry_conflicts(function), self._sessions, *args, **kwargs)
 
     async def run_once(self) -> float | None:
         """One pass; raises `Aria2Unavailable` (nothing lost) when aria2 cannot be reached.

@@ -4,6 +4,10 @@ Parameters arrive as strings; they are coerced to the type their schema names (s
 integer 2 and `page=abc` fails validation with a 400, not a routing 404) and validated with the
 compiled schema. JSON bodies are parsed whatever the Content-Type says, as the legacy UIs label
 JSON as form data; their size is capped before they are read whole.
+
+No text may hold a NUL character (U+0000), wherever it arrives (path, query, header, JSON string
+or key, form field): PostgreSQL cannot store one, and the other databases would store a name that
+prints like another. Refusing it here gives the same 400 whatever the database.
 """
 
 from __future__ import annotations
@@ -25,6 +29,8 @@ _INTEGER = re.compile(r"-?[0-9]+")
 # request bodies of this API are flat objects; the validator refuses documents past ~255 levels
 MAX_JSON_DEPTH = 64
 _NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?")
+NUL = "\x00"
+NUL_REFUSED = "a NUL character (U+0000) is not allowed"
 
 
 def first_error(validator: jsonschema_rs.Validator, instance: Any, where: str) -> str | None:
@@ -63,6 +69,8 @@ def read_parameters(operation: Operation, request: Request) -> dict[str, Any]:
             if parameter.required:
                 raise ApiError(400, f"{parameter.name}: required {parameter.location} parameter")
             continue
+        if NUL in raw:
+            raise ApiError(400, f"{parameter.name}: {NUL_REFUSED}")
         value = coerce(raw, parameter.schema)
         if (message := first_error(parameter.validator, value, parameter.name)) is not None:
             raise ApiError(400, message)
@@ -128,6 +136,15 @@ def _check_text(text: str) -> None:
         text.encode("utf-8")
     except UnicodeEncodeError:
         raise ApiError(400, "body: not valid JSON (a lone surrogate in a string)") from None
+    if NUL in text:
+        raise ApiError(400, f"body: {NUL_REFUSED}")
+
+
+def _check_form(form: dict[str, str]) -> dict[str, str]:
+    for key, value in form.items():
+        if NUL in key or NUL in value:
+            raise ApiError(400, f"body/{key.replace(NUL, '')}: {NUL_REFUSED}")
+    return form
 
 
 async def _read_capped(request: Request, max_bytes: int) -> bytes:
@@ -164,11 +181,12 @@ async def _parse_form(request: Request, raw: bytes) -> dict[str, str]:
         try:
             # the stream is consumed: the multipart parser reads the bytes again from a replay
             async with Request(request.scope, _replay(raw)).form() as form:
-                return {key: value for key, value in form.items() if isinstance(value, str)}
+                fields = {key: value for key, value in form.items() if isinstance(value, str)}
         except Exception:  # python-multipart raises several types for broken bodies
             raise ApiError(400, "body: not a valid multipart form") from None
+        return _check_form(fields)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise ApiError(400, "body: not valid UTF-8") from None
-    return dict(parse_qsl(text, keep_blank_values=True))
+    return _check_form(dict(parse_qsl(text, keep_blank_values=True)))

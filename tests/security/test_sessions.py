@@ -135,6 +135,7 @@ def test_other_replicas_refuse_ended_sessions_within_a_second(
     replica = make_server(
         BASSA_ENGINE="0",
         BASSA_DATABASE_URL=f"sqlite:///{server.data_dir / 'bassa.db'}",
+        BASSA_DOWNLOADS_DIR=str(server.data_dir / "downloads"),
         BASSA_SECRET_KEY=server.secret_key,
     )
     name, token = make_user(server)

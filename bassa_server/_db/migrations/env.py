@@ -1,16 +1,18 @@
-"""Alembic's entry point: run the migrations on the engine the server handed over."""
+"""Alembic's entry point: run the migrations on the connection (or engine) the server handed over.
+
+`migrate.upgrade` passes the connection that holds the migration lock; other callers (a
+downgrade in a test) pass only the engine.
+"""
 
 from __future__ import annotations
 
 from alembic import context
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from bassa_server._db.models import Base
 
-engine = context.config.attributes["engine"]
-assert isinstance(engine, Engine)
 
-with engine.connect() as connection:
+def _run(connection: Connection) -> None:
     sqlite = connection.dialect.name == "sqlite"
     if sqlite:
         # SQLite changes a table by rebuilding it; with foreign keys on, dropping the old copy
@@ -34,3 +36,13 @@ with engine.connect() as connection:
         if sqlite:
             connection.exec_driver_sql("PRAGMA foreign_keys=ON")
             connection.commit()
+
+
+given = context.config.attributes.get("connection")
+if isinstance(given, Connection):
+    _run(given)
+else:
+    engine = context.config.attributes["engine"]
+    assert isinstance(engine, Engine)
+    with engine.connect() as connection:
+        _run(connection)

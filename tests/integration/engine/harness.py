@@ -27,7 +27,8 @@ OWNER = "alice"
 
 def engine_settings(data_dir: Path, **overrides: Any) -> Settings:
     """Settings for a test engine: quick polls, a test data folder, nothing from the environment,
-    and the loopback file server's address let through the egress proxy."""
+    and the loopback file server's address let through the egress proxy. SQLite in the data
+    folder unless `database_url=` names another database (e.g. from `database_servers`)."""
     given: dict[str, Any] = {
         "data_dir": data_dir,
         "engine_poll_seconds": 0.1,

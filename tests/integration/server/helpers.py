@@ -5,7 +5,6 @@ from __future__ import annotations
 import itertools
 import os
 import re
-import sqlite3
 import time
 from pathlib import Path
 from typing import Any
@@ -14,6 +13,7 @@ import httpx
 import schemathesis
 from schemathesis.specs.openapi import checks
 from schemathesis.specs.openapi.schemas import OpenApiSchema
+from sqlalchemy import Engine, bindparam, text
 
 from bassa_server._db.engine import make_engine, make_session_factory
 from bassa_server._lifecycle import _transfers as transfers
@@ -109,15 +109,22 @@ def conforms(response: httpx.Response, operation_id: str) -> Any:
 
 # the engine these helpers act as: they move downloads through the lifecycle as an engine would
 TEST_ENGINE = "tests"
+_engines: dict[str, Engine] = {}
 _lifecycles: dict[str, SessionFactory] = {}
+
+
+def database(server: LiveServer) -> Engine:
+    """An engine on the server's database (SQLite, PostgreSQL or MariaDB), one per database."""
+    if server.database not in _engines:
+        _engines[server.database] = make_engine(server.database, pool_size=2)
+    return _engines[server.database]
 
 
 def lifecycle(server: LiveServer) -> SessionFactory:
     """Sessions on the server's database, for the lifecycle's engine-side functions."""
-    url = server.env().get("BASSA_DATABASE_URL") or f"sqlite:///{server.data_dir / 'bassa.db'}"
-    if url not in _lifecycles:
-        _lifecycles[url] = make_session_factory(make_engine(url))
-    return _lifecycles[url]
+    if server.database not in _lifecycles:
+        _lifecycles[server.database] = make_session_factory(database(server))
+    return _lifecycles[server.database]
 
 
 def start_download(
@@ -182,10 +189,9 @@ def complete_download(
 
 def session_stamp(server: LiveServer, user_name: str) -> str:
     """The session stamp a user's tokens carry, read from the database."""
-    with sqlite3.connect(server.data_dir / "bassa.db", timeout=10) as connection:
-        row = connection.execute(
-            "SELECT session_stamp FROM users WHERE user_name = ?", [user_name]
-        ).fetchone()
+    query = text("SELECT session_stamp FROM users WHERE user_name = :name")
+    with database(server).connect() as connection:
+        row = connection.execute(query.bindparams(bindparam("name", user_name))).fetchone()
     assert row is not None, user_name
     stamp: str = row[0]
     return stamp
