@@ -36,7 +36,7 @@ from bassa_server._db.models import User
 from bassa_server._db.shared_folder import FolderMismatchError, check_downloads_folder
 from bassa_server._engine import DownloadEngine
 from bassa_server._handlers import all_handlers
-from bassa_server._handlers._common import download_refusal
+from bassa_server._handlers._common import domain_refusal
 from bassa_server._metrics import ApiMetrics, DatabaseCollector, MetricsMiddleware, metrics_endpoint
 from bassa_server._openapi import (
     HandlerSet,
@@ -88,7 +88,7 @@ def create_app(settings: Settings, *, clock: Callable[[], float] = time.time) ->
         HandlerSet.merge(all_handlers()),
         authenticate=security.authenticate,
         after=security.renew_token,
-        refusal=download_refusal,
+        refusal=domain_refusal,
         max_body_bytes=settings.max_body_bytes,
     )
     routes.append(Route("/metrics", metrics_endpoint, methods=["GET"]))

@@ -8,6 +8,7 @@ from typing import Any
 import orjson
 from starlette.responses import Response
 
+from bassa_server import _accounts as accounts
 from bassa_server import _lifecycle as lifecycle
 from bassa_server._db.models import Download
 from bassa_server._openapi import ApiError, FastJSONResponse, OperationCall
@@ -24,8 +25,8 @@ def services(call: OperationCall) -> Services:
     return found
 
 
-# the one table from the lifecycle's refusals to HTTP statuses
-REFUSAL_STATUS: dict[type[lifecycle.DownloadRefused], int] = {
+# the one table from the domain's refusals (downloads and accounts) to HTTP statuses
+REFUSAL_STATUS: dict[type[lifecycle.DownloadRefused | accounts.AccountRefused], int] = {
     lifecycle.LinkRefused: 400,
     lifecycle.QuotaExceeded: 400,
     lifecycle.NotYourDownload: 403,
@@ -34,17 +35,28 @@ REFUSAL_STATUS: dict[type[lifecycle.DownloadRefused], int] = {
     lifecycle.AlreadyStarted: 409,
     lifecycle.TooManyZips: 429,
     lifecycle.VolumeFull: 507,
+    accounts.NotApproved: 401,
+    accounts.BadCredentials: 403,
+    accounts.UserNotFound: 404,
+    accounts.NameTaken: 409,
+    accounts.EmailTaken: 409,
+    accounts.NameOrEmailTaken: 409,
+    accounts.OwnAccount: 409,
+    accounts.LoginThrottled: 429,
 }
 
 
-def download_refusal(exc: Exception) -> ApiError | None:
-    """The API's answer to a refusal of the download lifecycle (None for any other error)."""
-    if not isinstance(exc, lifecycle.DownloadRefused):
+def domain_refusal(exc: Exception) -> ApiError | None:
+    """The API's answer to a refusal of the download lifecycle or of the account rules (None for
+    any other error)."""
+    if not isinstance(exc, lifecycle.DownloadRefused | accounts.AccountRefused):
         return None
     status = REFUSAL_STATUS[type(exc)]
     if isinstance(exc, lifecycle.QuotaExceeded):  # the legacy key old UIs read
         return ApiError(status, exc.message, extra={"quota": "exceeded"})
-    if isinstance(exc, lifecycle.TooManyZips):
+    if isinstance(exc, accounts.NotApproved):  # tells clients why, not only in words
+        return ApiError(status, exc.message, extra={"status": "unapproved"})
+    if isinstance(exc, lifecycle.TooManyZips | accounts.LoginThrottled):
         return ApiError(status, exc.message, headers={"Retry-After": str(exc.retry_after)})
     return ApiError(status, exc.message)
 

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
+from bassa_server import _accounts as accounts
 from bassa_server._auth import SessionClaim, hash_password_async, verify_password_async
 from bassa_server._db.models import User
 from bassa_server._handlers._common import SUCCESS, reply, services
-from bassa_server._openapi import ApiError, HandlerSet, OperationCall
+from bassa_server._openapi import HandlerSet, OperationCall
 
 handlers = HandlerSet()
 ORDINARY_LEVEL = 1
@@ -28,7 +29,7 @@ async def login(call: OperationCall) -> Response:
     client = call.request.client.host if call.request.client else ""
     wait = svc.login_throttle.admit(user_name, client)
     if wait:
-        raise ApiError(429, THROTTLED, headers={"Retry-After": str(wait)})
+        raise accounts.LoginThrottled(THROTTLED, retry_after=wait)
     query = select(
         User.user_name,
         User.password_hash,
@@ -45,9 +46,9 @@ async def login(call: OperationCall) -> Response:
     succeeded = user is not None and matches and not user.blocked
     svc.login_throttle.settle(user_name, client, succeeded=succeeded)
     if user is None or not succeeded:
-        raise ApiError(403, "invalid credentials")
+        raise accounts.BadCredentials("invalid credentials")
     if not user.approved:
-        raise ApiError(401, "account not approved", extra={"status": "unapproved"})
+        raise accounts.NotApproved("account not approved")
     response = reply({"auth": str(user.auth)})
     response.headers["token"] = svc.tokens.mint(SessionClaim(user.user_name, user.session_stamp))
     response.headers["access-control-expose-headers"] = "token"
@@ -62,7 +63,7 @@ async def sign_up(call: OperationCall) -> Response:
     password_hash = await hash_password_async(body["password"])
 
     def create(session: Session) -> None:
-        ensure_free(session, body["user_name"], body["email"])
+        accounts.ensure_free(session, body["user_name"], body["email"])
         session.add(
             User(
                 user_name=body["user_name"],
@@ -80,29 +81,8 @@ async def sign_up(call: OperationCall) -> Response:
 
 
 async def create_user(call: OperationCall, create: Callable[[Session], None]) -> None:
-    """Run `create`; a concurrent request that took the name or address first is a 409 too."""
+    """Run `create`; a concurrent request that took the name or address first is refused too."""
     try:
         await services(call).run_db(create)
     except IntegrityError:
-        raise ApiError(409, "username or email taken") from None
-
-
-def ensure_free(
-    session: Session, user_name: str | None, email: str | None, *, other_than: str | None = None
-) -> None:
-    """Refuse with 409 a user name or e-mail address another account already has."""
-    clauses = []
-    if user_name is not None:
-        clauses.append(User.user_name == user_name)
-    if email is not None:
-        clauses.append(User.email == email)
-    if not clauses:
-        return
-    query = select(User.user_name, User.email).where(or_(*clauses))
-    for taken_name, taken_email in session.execute(query):
-        if taken_name == other_than:
-            continue
-        if taken_name == user_name:
-            raise ApiError(409, "username taken")
-        if taken_email == email:
-            raise ApiError(409, "email taken")
+        raise accounts.NameOrEmailTaken(accounts.NAME_OR_EMAIL_TAKEN) from None

@@ -11,10 +11,10 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
+from bassa_server import _accounts as accounts
 from bassa_server._auth import new_session_stamp
 from bassa_server._db.models import User
 from bassa_server._handlers._common import SUCCESS, reply, services
-from bassa_server._handlers.users import require_user
 from bassa_server._openapi import HandlerSet, OperationCall
 from bassa_server._security import SessionUser, session_user
 
@@ -39,7 +39,7 @@ async def _end_sessions(call: OperationCall, user_name: str) -> None:
     stamp = new_session_stamp()
 
     def replace(session: Session) -> None:
-        require_user(session, user_name)
+        accounts.require_user(session, user_name)
         session.execute(update(User).where(User.user_name == user_name).values(session_stamp=stamp))
 
     await services(call).run_db(replace)

@@ -9,17 +9,17 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
+from bassa_server import _accounts as accounts
 from bassa_server._auth import hash_password_async, new_session_stamp
 from bassa_server._db.models import COMPLETED, DELETED, Download, User
 from bassa_server._handlers._common import SUCCESS, reply, services
-from bassa_server._handlers.auth import create_user, ensure_free
-from bassa_server._openapi import ApiError, HandlerSet, OperationCall
+from bassa_server._handlers.auth import create_user
+from bassa_server._openapi import HandlerSet, OperationCall
 from bassa_server._security import SessionUser, session_user
 
 handlers = HandlerSet()
 HEAVY_USERS = 10
 HEAVY_WINDOW_SECONDS = 30 * 24 * 60 * 60
-NOT_FOUND = "user not found"
 
 
 SUMMARY_COLUMNS = (User.user_name, User.auth, User.email, User.approved, User.blocked)
@@ -86,7 +86,7 @@ async def add_user(call: OperationCall) -> Response:
     password_hash = await hash_password_async(body["password"])
 
     def create(session: Session) -> None:
-        ensure_free(session, body["user_name"], body["email"])
+        accounts.ensure_free(session, body["user_name"], body["email"])
         session.add(
             User(
                 user_name=body["user_name"],
@@ -119,14 +119,15 @@ async def update_user(call: OperationCall) -> Response:
         changes["session_stamp"] = new_session_stamp()
 
     def change(session: Session) -> None:
-        require_user(session, name)
-        ensure_free(session, changes.get("user_name"), changes.get("email"), other_than=name)
+        accounts.require_user(session, name)
+        new_name, new_email = changes.get("user_name"), changes.get("email")
+        accounts.ensure_free(session, new_name, new_email, other_than=name)
         session.execute(update(User).where(User.user_name == name).values(**changes))
 
     try:
         await svc.run_db(change)
     except IntegrityError:
-        raise ApiError(409, "username or email taken") from None
+        raise accounts.NameOrEmailTaken(accounts.NAME_OR_EMAIL_TAKEN) from None
     svc.forget_user(name, changes.get("user_name", name))
     caller = session_user(call)
     if caller.user_name == name and "session_stamp" in changes:
@@ -144,10 +145,10 @@ async def delete_user(call: OperationCall) -> Response:
     """Delete a user with their downloads and ratings (never the caller's own account)."""
     name = call.params["username"]
     if name == session_user(call).user_name:
-        raise ApiError(409, "an admin cannot delete their own account")
+        raise accounts.OwnAccount("an admin cannot delete their own account")
 
     def remove(session: Session) -> None:
-        require_user(session, name)
+        accounts.require_user(session, name)
         session.execute(delete(User).where(User.user_name == name))
 
     await services(call).run_db(remove)
@@ -166,7 +167,7 @@ async def approve_user(call: OperationCall) -> Response:
 async def block_user(call: OperationCall) -> Response:
     """Stop the user signing in and end their sessions (never the caller's own account)."""
     if call.params["username"] == session_user(call).user_name:
-        raise ApiError(409, "an admin cannot block their own account")
+        raise accounts.OwnAccount("an admin cannot block their own account")
     # a new stamp too: unblocking later must not bring the old sessions back
     await _set_flag(call, blocked=True, session_stamp=new_session_stamp())
     return reply(SUCCESS)
@@ -183,14 +184,8 @@ async def _set_flag(call: OperationCall, **values: bool | str) -> None:
     name = call.params["username"]
 
     def change(session: Session) -> None:
-        require_user(session, name)
+        accounts.require_user(session, name)
         session.execute(update(User).where(User.user_name == name).values(**values))
 
     await services(call).run_db(change)
     services(call).forget_user(name)
-
-
-def require_user(session: Session, name: str) -> None:
-    """Refuse (404) a user name no account has."""
-    if session.get(User, name) is None:
-        raise ApiError(404, NOT_FOUND)
