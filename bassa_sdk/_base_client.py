@@ -7,6 +7,7 @@ generated sync twin).
 
 from __future__ import annotations
 
+import abc
 import dataclasses
 from collections.abc import Mapping
 from typing import Any, Self
@@ -58,7 +59,7 @@ class _Unchanged:
 _UNCHANGED: Any = _Unchanged()
 
 
-class ClientBase:
+class ClientBase(abc.ABC):
     """Configuration, session and rate limiter common to both clients."""
 
     _options: ClientOptions
@@ -114,9 +115,9 @@ class ClientBase:
         current = {f.name: getattr(options, f.name) for f in dataclasses.fields(options)}
         return self._derived({**current, **changes})
 
+    @abc.abstractmethod
     def _derived(self, settings: dict[str, Any]) -> Self:
         """A client of the same kind with `settings`, over this one's httpx client."""
-        raise NotImplementedError  # pragma: no cover
 
     def _relogin_allowed(self, operation: str) -> bool:
         return (

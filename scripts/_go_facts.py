@@ -1,7 +1,7 @@
 """Write the Go client's spec facts (operations, retry safety, header names, statuses) as Go source.
 
 oapi-codegen ignores vendor extensions, so the facts the Go facade acts on are extracted here from
-`openapi/bassa.yaml` at generation time: every operation's method and path template, whether it is
+`openapi/bassa.yaml` at generation time: every operation's method, whether it is
 safe to repeat (`x-bassa-safe-to-retry`, or an idempotent method), whether it is an extension or
 admin-only, the session and server-key header names, and the documented status values.
 
@@ -31,7 +31,7 @@ def _quote(value: str) -> str:
 
 def _operations(spec: dict[str, Any]) -> list[dict[str, Any]]:
     found = []
-    for path, item in spec["paths"].items():
+    for item in spec["paths"].values():
         for method in METHODS:
             op = item.get(method)
             if op is None:
@@ -41,7 +41,6 @@ def _operations(spec: dict[str, Any]) -> list[dict[str, Any]]:
                 {
                     "id": op["operationId"],
                     "method": verb,
-                    "path": path,
                     "safe": verb in IDEMPOTENT or op.get("x-bassa-safe-to-retry") is True,
                     "extension": op.get("x-bassa-extension") is True,
                     "admin": op.get("x-bassa-admin") is True,
@@ -72,8 +71,6 @@ def render(spec: dict[str, Any]) -> str:
         "\tID string",
         "\t// Method is the HTTP method.",
         "\tMethod string",
-        "\t// Path is the path template, e.g. /api/download/{id}.",
-        "\tPath string",
         "\t// SafeToRetry: repeating the call cannot change its outcome (an idempotent method,",
         "\t// or x-bassa-safe-to-retry).",
         "\tSafeToRetry bool",
@@ -97,7 +94,7 @@ def render(spec: dict[str, Any]) -> str:
     for o in ops:
         out.append(
             f"\tOp{_camel(o['id'])}: {{ID: {_quote(o['id'])}, Method: {_quote(o['method'])}, "
-            f"Path: {_quote(o['path'])}, SafeToRetry: {str(o['safe']).lower()}, "
+            f"SafeToRetry: {str(o['safe']).lower()}, "
             f"Extension: {str(o['extension']).lower()}, Admin: {str(o['admin']).lower()}}},"
         )
     out += [

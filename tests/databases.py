@@ -12,6 +12,7 @@ test starts gets a database of its own, as it gets a data folder of its own.
 
 from __future__ import annotations
 
+import abc
 import itertools
 import os
 import pwd
@@ -78,7 +79,7 @@ def _postgres_bin() -> str:
     return str(versions[0]) if versions else "/usr/lib/postgresql/bin"
 
 
-class _Server:
+class _Server(abc.ABC):
     name = ""
     system_user = ""
 
@@ -110,11 +111,13 @@ class _Server:
             return False
         return True
 
+    @abc.abstractmethod
     def start(self) -> None:
-        raise NotImplementedError
+        """Initialise the data folder and start the server process."""
 
+    @abc.abstractmethod
     def _ping(self) -> None:
-        raise NotImplementedError
+        """Raise unless the server answers a query."""
 
     def _wait_until_up(self) -> None:
         try:

@@ -8,8 +8,6 @@ type Operation struct {
 	ID string
 	// Method is the HTTP method.
 	Method string
-	// Path is the path template, e.g. /api/download/{id}.
-	Path string
 	// SafeToRetry: repeating the call cannot change its outcome (an idempotent method,
 	// or x-bassa-safe-to-retry).
 	SafeToRetry bool
@@ -56,36 +54,36 @@ const (
 
 // Operations maps every operationId of the spec to its facts.
 var Operations = map[string]Operation{
-	OpAddDownload:            {ID: "add_download", Method: "POST", Path: "/api/download", SafeToRetry: false, Extension: false, Admin: false},
-	OpAddUser:                {ID: "add_user", Method: "POST", Path: "/api/user", SafeToRetry: false, Extension: false, Admin: true},
-	OpApproveUser:            {ID: "approve_user", Method: "POST", Path: "/api/user/approve/{username}", SafeToRetry: true, Extension: false, Admin: true},
-	OpBlockUser:              {ID: "block_user", Method: "POST", Path: "/api/user/blocked/{username}", SafeToRetry: true, Extension: false, Admin: true},
-	OpCompress:               {ID: "compress", Method: "POST", Path: "/api/compress", SafeToRetry: true, Extension: false, Admin: false},
-	OpCreateShareLink:        {ID: "create_share_link", Method: "POST", Path: "/api/file/share", SafeToRetry: true, Extension: true, Admin: false},
-	OpDeleteDownload:         {ID: "delete_download", Method: "DELETE", Path: "/api/download/{id}", SafeToRetry: true, Extension: false, Admin: false},
-	OpDeleteUser:             {ID: "delete_user", Method: "DELETE", Path: "/api/user/{username}", SafeToRetry: true, Extension: false, Admin: true},
-	OpEndOwnSessions:         {ID: "end_own_sessions", Method: "POST", Path: "/api/sessions/end", SafeToRetry: false, Extension: true, Admin: false},
-	OpEndUserSessions:        {ID: "end_user_sessions", Method: "POST", Path: "/api/sessions/end/{username}", SafeToRetry: false, Extension: true, Admin: true},
-	OpFetchDownloadFile:      {ID: "fetch_download_file", Method: "GET", Path: "/api/download/{id}", SafeToRetry: true, Extension: false, Admin: false},
-	OpFetchZip:               {ID: "fetch_zip", Method: "GET", Path: "/api/file", SafeToRetry: true, Extension: false, Admin: false},
-	OpGetCompressionProgress: {ID: "get_compression_progress", Method: "GET", Path: "/api/compression-progress", SafeToRetry: true, Extension: false, Admin: false},
-	OpGetDownloadStatus:      {ID: "get_download_status", Method: "GET", Path: "/api/download/{id}/status", SafeToRetry: true, Extension: true, Admin: false},
-	OpGetLiveness:            {ID: "get_liveness", Method: "GET", Path: "/api/health", SafeToRetry: true, Extension: true, Admin: false},
-	OpGetQueueStatus:         {ID: "get_queue_status", Method: "GET", Path: "/api/queue", SafeToRetry: true, Extension: true, Admin: false},
-	OpGetReadiness:           {ID: "get_readiness", Method: "GET", Path: "/api/ready", SafeToRetry: true, Extension: true, Admin: false},
-	OpKillQueue:              {ID: "kill_queue", Method: "GET", Path: "/api/download/kill", SafeToRetry: true, Extension: false, Admin: false},
-	OpListBlockedUsers:       {ID: "list_blocked_users", Method: "GET", Path: "/api/user/blocked", SafeToRetry: true, Extension: false, Admin: true},
-	OpListCompletedDownloads: {ID: "list_completed_downloads", Method: "GET", Path: "/api/downloads/{page}", SafeToRetry: true, Extension: false, Admin: false},
-	OpListHeavyUsers:         {ID: "list_heavy_users", Method: "GET", Path: "/api/user/heavy", SafeToRetry: true, Extension: false, Admin: true},
-	OpListOwnDownloads:       {ID: "list_own_downloads", Method: "GET", Path: "/api/user/downloads/{page}", SafeToRetry: true, Extension: false, Admin: false},
-	OpListSignupRequests:     {ID: "list_signup_requests", Method: "GET", Path: "/api/user/requests", SafeToRetry: true, Extension: false, Admin: true},
-	OpListUsers:              {ID: "list_users", Method: "GET", Path: "/api/user", SafeToRetry: true, Extension: false, Admin: true},
-	OpLogin:                  {ID: "login", Method: "POST", Path: "/api/login", SafeToRetry: true, Extension: false, Admin: false},
-	OpRateDownload:           {ID: "rate_download", Method: "POST", Path: "/api/download/rate/{id}", SafeToRetry: true, Extension: false, Admin: false},
-	OpSignUp:                 {ID: "sign_up", Method: "POST", Path: "/api/regularuser", SafeToRetry: false, Extension: false, Admin: false},
-	OpStartQueue:             {ID: "start_queue", Method: "GET", Path: "/api/download/start", SafeToRetry: true, Extension: false, Admin: false},
-	OpUnblockUser:            {ID: "unblock_user", Method: "DELETE", Path: "/api/user/blocked/{username}", SafeToRetry: true, Extension: false, Admin: true},
-	OpUpdateUser:             {ID: "update_user", Method: "PUT", Path: "/api/user/{username}", SafeToRetry: true, Extension: false, Admin: true},
+	OpAddDownload:            {ID: "add_download", Method: "POST", SafeToRetry: false, Extension: false, Admin: false},
+	OpAddUser:                {ID: "add_user", Method: "POST", SafeToRetry: false, Extension: false, Admin: true},
+	OpApproveUser:            {ID: "approve_user", Method: "POST", SafeToRetry: true, Extension: false, Admin: true},
+	OpBlockUser:              {ID: "block_user", Method: "POST", SafeToRetry: true, Extension: false, Admin: true},
+	OpCompress:               {ID: "compress", Method: "POST", SafeToRetry: true, Extension: false, Admin: false},
+	OpCreateShareLink:        {ID: "create_share_link", Method: "POST", SafeToRetry: true, Extension: true, Admin: false},
+	OpDeleteDownload:         {ID: "delete_download", Method: "DELETE", SafeToRetry: true, Extension: false, Admin: false},
+	OpDeleteUser:             {ID: "delete_user", Method: "DELETE", SafeToRetry: true, Extension: false, Admin: true},
+	OpEndOwnSessions:         {ID: "end_own_sessions", Method: "POST", SafeToRetry: false, Extension: true, Admin: false},
+	OpEndUserSessions:        {ID: "end_user_sessions", Method: "POST", SafeToRetry: false, Extension: true, Admin: true},
+	OpFetchDownloadFile:      {ID: "fetch_download_file", Method: "GET", SafeToRetry: true, Extension: false, Admin: false},
+	OpFetchZip:               {ID: "fetch_zip", Method: "GET", SafeToRetry: true, Extension: false, Admin: false},
+	OpGetCompressionProgress: {ID: "get_compression_progress", Method: "GET", SafeToRetry: true, Extension: false, Admin: false},
+	OpGetDownloadStatus:      {ID: "get_download_status", Method: "GET", SafeToRetry: true, Extension: true, Admin: false},
+	OpGetLiveness:            {ID: "get_liveness", Method: "GET", SafeToRetry: true, Extension: true, Admin: false},
+	OpGetQueueStatus:         {ID: "get_queue_status", Method: "GET", SafeToRetry: true, Extension: true, Admin: false},
+	OpGetReadiness:           {ID: "get_readiness", Method: "GET", SafeToRetry: true, Extension: true, Admin: false},
+	OpKillQueue:              {ID: "kill_queue", Method: "GET", SafeToRetry: true, Extension: false, Admin: false},
+	OpListBlockedUsers:       {ID: "list_blocked_users", Method: "GET", SafeToRetry: true, Extension: false, Admin: true},
+	OpListCompletedDownloads: {ID: "list_completed_downloads", Method: "GET", SafeToRetry: true, Extension: false, Admin: false},
+	OpListHeavyUsers:         {ID: "list_heavy_users", Method: "GET", SafeToRetry: true, Extension: false, Admin: true},
+	OpListOwnDownloads:       {ID: "list_own_downloads", Method: "GET", SafeToRetry: true, Extension: false, Admin: false},
+	OpListSignupRequests:     {ID: "list_signup_requests", Method: "GET", SafeToRetry: true, Extension: false, Admin: true},
+	OpListUsers:              {ID: "list_users", Method: "GET", SafeToRetry: true, Extension: false, Admin: true},
+	OpLogin:                  {ID: "login", Method: "POST", SafeToRetry: true, Extension: false, Admin: false},
+	OpRateDownload:           {ID: "rate_download", Method: "POST", SafeToRetry: true, Extension: false, Admin: false},
+	OpSignUp:                 {ID: "sign_up", Method: "POST", SafeToRetry: false, Extension: false, Admin: false},
+	OpStartQueue:             {ID: "start_queue", Method: "GET", SafeToRetry: true, Extension: false, Admin: false},
+	OpUnblockUser:            {ID: "unblock_user", Method: "DELETE", SafeToRetry: true, Extension: false, Admin: true},
+	OpUpdateUser:             {ID: "update_user", Method: "PUT", SafeToRetry: true, Extension: false, Admin: true},
 }
 
 // Header names of the spec's security schemes.
