@@ -66,6 +66,10 @@ class Settings:
     max_zip_jobs: int = 20
     share_ttl_seconds: int = DAY
     engine_poll_seconds: float = 1.0
+    # each engine renews the claims on its downloads this often, on a thread of its own ...
+    engine_heartbeat_seconds: float = 5.0
+    # ... and a claim not renewed for this long is taken over by another replica
+    engine_claim_timeout_seconds: float = 20.0
     max_body_bytes: int = 1024 * 1024
     # connections (see _http.py): a request's headers, then its body, must arrive within these
     header_timeout_seconds: float = 5.0
@@ -115,9 +119,18 @@ class Settings:
             "login_client_free_failures",
             "login_backoff_seconds",
             "login_max_backoff_seconds",
+            "engine_poll_seconds",
+            "engine_heartbeat_seconds",
         ):
             if getattr(self, name) <= 0:
                 raise ValueError(f"{ENV_PREFIX}{name.upper()}: must be greater than 0")
+        if self.engine_claim_timeout_seconds < 3 * self.engine_heartbeat_seconds:
+            # a replica stops its transfers when its claims are one heartbeat from expiring; two
+            # missed heartbeats must not be enough for another replica to take them over
+            raise ValueError(
+                f"{ENV_PREFIX}ENGINE_CLAIM_TIMEOUT_SECONDS: must be at least three"
+                " heartbeats (3 x BASSA_ENGINE_HEARTBEAT_SECONDS)"
+            )
 
     def _check_egress(self) -> None:
         """Refuse egress settings that would only fail later, at the first download."""

@@ -13,7 +13,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
-from collections.abc import Mapping
+import threading
+from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -33,6 +34,26 @@ STATUS_KEYS = [
     "errorMessage",
     "files",
 ]
+
+
+class _KeepAliveClient(Client):
+    """aria2p's client over kept-alive HTTP connections (one per thread): aria2p posts each
+    call on a new connection, which costs more than the call itself on loopback."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._local = threading.local()
+
+    def post(self, payload: str) -> dict[str, Any]:
+        """Send one JSON-RPC payload on this thread's connection; return the decoded answer."""
+        session: requests.Session | None = getattr(self._local, "session", None)
+        if session is None:
+            session = self._local.session = requests.Session()
+            session.trust_env = False  # never through an HTTP proxy from the environment
+        answer: dict[str, Any] = session.post(
+            self.server, data=payload, timeout=self.timeout
+        ).json()
+        return answer
 
 
 class Aria2Unavailable(Exception):  # noqa: N818 - reads as a state, like ConnectionRefused
@@ -94,7 +115,7 @@ class Aria2Rpc:
         port = parts.port or (443 if parts.scheme == "https" else 80)
         host = parts.hostname if ":" not in parts.hostname else f"[{parts.hostname}]"
         self.url = f"{parts.scheme}://{host}:{port}/jsonrpc"
-        self._client = Client(
+        self._client = _KeepAliveClient(
             host=f"{parts.scheme}://{host}", port=port, secret=secret, timeout=timeout
         )
 
@@ -110,6 +131,43 @@ class Aria2Rpc:
         except (requests.RequestException, ValueError, KeyError) as exc:
             # ValueError: the answer was not JSON; KeyError: JSON without result or error
             raise Aria2Unavailable(f"aria2 at {self.url}: {exc.__class__.__name__}") from exc
+
+    async def batch(self, calls: Sequence[tuple[str, list[Any]]]) -> list[Any]:
+        """Several `aria2.<method>` calls in one request (`system.multicall`): each call's
+        result, or the `Aria2RpcError` it failed with, in order."""
+        if not calls:
+            return []
+        return await asyncio.to_thread(self._batch, list(calls))
+
+    def _batch(self, calls: list[tuple[str, list[Any]]]) -> list[Any]:
+        try:
+            answers = self._client.multicall2(
+                [("aria2." + method, params) for method, params in calls]
+            )
+        except ClientException as exc:
+            raise Aria2RpcError(exc.code, exc.message) from exc
+        except (requests.RequestException, ValueError, KeyError) as exc:
+            raise Aria2Unavailable(f"aria2 at {self.url}: {exc.__class__.__name__}") from exc
+        results: list[Any] = []
+        for answer in answers if isinstance(answers, list) else []:
+            if isinstance(answer, list) and answer:  # success: the result, wrapped in a list
+                results.append(answer[0])
+            elif isinstance(answer, dict):  # a fault: {"code", "message"}
+                code = int(answer.get("code", 1))
+                results.append(Aria2RpcError(code, str(answer.get("message", ""))))
+            else:
+                results.append(Aria2RpcError(1, f"unexpected multicall answer: {answer!r}"))
+        if len(results) != len(calls):
+            raise Aria2Unavailable(f"aria2 at {self.url}: multicall answered {len(results)} calls")
+        return results
+
+    async def statuses(self, gids: Sequence[str]) -> dict[str, TransferStatus | Aria2RpcError]:
+        """The status of each of `gids`, in one request (an unknown GID maps to its error)."""
+        answers = await self.batch([("tellStatus", [gid, STATUS_KEYS]) for gid in gids])
+        return {
+            gid: answer if isinstance(answer, Aria2RpcError) else TransferStatus.from_rpc(answer)
+            for gid, answer in zip(gids, answers, strict=True)
+        }
 
     async def version(self) -> str:
         """aria2's version; a cheap liveness probe."""
@@ -138,6 +196,14 @@ class Aria2Rpc:
     async def pause(self, gid: str) -> None:
         """Pause `gid` now (no graceful tracker round trip: HTTP and FTP need none)."""
         await self.call("forcePause", gid)
+
+    async def pause_all(self) -> None:
+        """Pause every transfer aria2 holds."""
+        await self.call("forcePauseAll")
+
+    def pause_all_blocking(self) -> None:
+        """Pause every transfer aria2 holds, from a thread that is not the event loop's."""
+        self._call("aria2.forcePauseAll", [])
 
     async def unpause(self, gid: str) -> None:
         """Resume a paused `gid`."""

@@ -32,7 +32,6 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-import secrets
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -66,7 +65,6 @@ class SchedulerConfig:
     max_concurrent: int
     max_download_bytes: int
     min_free_bytes: int
-    claim_timeout_seconds: int
     quota_bytes: int = 0
     quota_window_seconds: int = 0
 
@@ -83,8 +81,10 @@ class Scheduler:
         clock: Callable[[], float] = time.time,
         *,
         proxy: Callable[[], str | None],
+        lease: Callable[[], bool] = lambda: True,
     ) -> None:
         self._config = config
+        self._lease = lease  # False while this engine's claims may be expiring unrenewed
         self._sessions = sessions
         self._rpc = rpc  # a callable: a restarted aria2c listens on a new port
         self._proxy = proxy  # a callable: None while the egress proxy is down
@@ -96,6 +96,9 @@ class Scheduler:
         # GIDs seen running through the current proxy URL (checked once each, not every pass)
         self._proxied: set[str] = set()
         self._proxied_url: str | None = None
+        # what the current pass found: downloads aria2 completed, progress of running ones
+        self._finished: list[tuple[transfers.Transfer, TransferStatus]] = []
+        self._reports: list[transfers.Progress] = []
 
     async def _db(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         return await asyncio.to_thread(retry_conflicts(function), self._sessions, *args, **kwargs)
@@ -108,24 +111,31 @@ class Scheduler:
         poll interval later.
         """
         config = self._config
-        running = await self._db(transfers.queue_running)
+        # an engine whose claims may be expiring holds everything still, as if paused
+        running = await self._db(transfers.queue_running) and self._lease()
         owned = await self._db(transfers.owned, config.engine_id)
         self._soonest_end = None
         proxy = self._proxy()
         if proxy is not None and proxy != self._proxied_url:
             self._proxied, self._proxied_url = set(), proxy
+        statuses = await self._rpc().statuses([t.gid for t in owned if t.gid])
+        self._finished, self._reports = [], []
         busy: list[transfers.Transfer] = []
         for transfer in owned:
-            if await self._reconcile(transfer, running, proxy):
+            status = statuses.get(transfer.gid) if transfer.gid else None
+            if await self._reconcile(transfer, running, proxy, status):
                 busy.append(transfer)
+        await self._db(
+            transfers.record_progress,
+            config.engine_id,
+            self._reports,
+            now=int(self._clock()),
+        )
+        await self._complete_all()
         await self._hold_to_quota(busy)
         await self._remove_strays()
         self._metrics.aria2_up.set(1)
         now = int(self._clock())
-        await self._db(transfers.heartbeat, config.engine_id, now)
-        cutoff = now - config.claim_timeout_seconds
-        if taken := await self._db(transfers.take_over_stale, config.engine_id, cutoff):
-            log.warning("re-queued %d download(s) whose engine stopped answering", taken)
         if self._egress_down != (proxy is None):
             self._egress_down = proxy is None
             if self._egress_down:
@@ -134,11 +144,23 @@ class Scheduler:
                 log.info("egress proxy is up at %s; starting downloads", proxy)
         if running and proxy is not None and self._disk_has_room():
             book = await self._quota_book(now)
-            for transfer in await self._db(
+            claimed = await self._db(
                 transfers.claim, config.engine_id, config.max_concurrent - len(busy), now, book
-            ):
-                await self._add(transfer, gid=None, running=True, proxy=proxy)
+            )
+            await self._add_all(claimed, proxy)
         return self._soonest_end
+
+    async def _add_all(self, claimed: list[transfers.Transfer], proxy: str) -> None:
+        """Hand just-claimed downloads (their GIDs already recorded) to aria2 in one request."""
+        calls = [
+            ("addUri", [[t.link], self._options(t, t.gid or "", True, proxy)]) for t in claimed
+        ]
+        for transfer, answer in zip(claimed, await self._rpc().batch(calls), strict=True):
+            if isinstance(answer, Aria2RpcError):
+                await self._fail(transfer, f"aria2 refused the link: {answer.message}")
+                continue
+            self._proxied.add(str(answer))
+            log.info("download %d started as %s", transfer.id, answer)
 
     async def _quota_book(self, now: int) -> transfers.QuotaBook | None:
         """Who may start downloads; fails the queued downloads of owners over quota (the
@@ -179,21 +201,10 @@ class Scheduler:
         if proxy is None:
             return
         if gid is None:
-            gid = secrets.token_hex(8)
+            gid = transfers.new_gid()
             if not await self._db(transfers.set_gid, transfer.id, config.engine_id, gid):
                 return  # no longer ours
-        fallback = f"download-{transfer.id}"
-        name = safe_file_name(
-            transfer.download_name or name_from_link(transfer.link), fallback=fallback
-        )
-        options = {
-            "gid": gid,
-            "dir": str(download_folder(config.downloads_dir, transfer.id)),
-            "out": name,
-            "continue": "true",
-            "pause": "false" if running else "true",
-            **proxy_options(proxy),
-        }
+        options = self._options(transfer, gid, running, proxy)
         try:
             await self._rpc().add_uri(transfer.link, options)
         except Aria2RpcError as exc:
@@ -202,16 +213,39 @@ class Scheduler:
         self._proxied.add(gid)
         log.info("download %d started as %s", transfer.id, gid)
 
+    def _options(
+        self, transfer: transfers.Transfer, gid: str, running: bool, proxy: str
+    ) -> dict[str, str]:
+        fallback = f"download-{transfer.id}"
+        name = safe_file_name(
+            transfer.download_name or name_from_link(transfer.link), fallback=fallback
+        )
+        return {
+            "gid": gid,
+            "dir": str(download_folder(self._config.downloads_dir, transfer.id)),
+            "out": name,
+            "continue": "true",
+            "pause": "false" if running else "true",
+            **proxy_options(proxy),
+        }
+
     async def _reconcile(
-        self, transfer: transfers.Transfer, running: bool, proxy: str | None
+        self,
+        transfer: transfers.Transfer,
+        running: bool,
+        proxy: str | None,
+        known: TransferStatus | Aria2RpcError | None = None,
     ) -> bool:
-        """Bring one owned download up to date; return whether it still holds a slot."""
+        """Bring one owned download up to date (from its status `known` if fetched already);
+        return whether it still holds a slot."""
         rpc = self._rpc()
         if transfer.gid is None:
             await self._add(transfer, gid=None, running=running, proxy=proxy)
             return True
         try:
-            status = await rpc.tell_status(transfer.gid)
+            if isinstance(known, Aria2RpcError):
+                raise known
+            status = known if known is not None else await rpc.tell_status(transfer.gid)
             unchecked = status.status != "complete" and transfer.gid not in self._proxied
             if unchecked and not await self._through_proxy(transfer, proxy, running=running):
                 return True  # re-added through the proxy, or held until it is back
@@ -231,20 +265,19 @@ class Scheduler:
             await rpc.remove(transfer.gid)
             await self._stop_too_big(transfer, max(status.total_length, status.completed_length))
         elif status.status == "complete":
-            await self._complete(transfer, status)
+            self._finished.append((transfer, status))
         else:
             if running and status.status == "paused":
                 await rpc.unpause(transfer.gid)
             elif not running and status.status in {"active", "waiting"}:
                 await rpc.pause(transfer.gid)
-            await self._db(
-                transfers.progress,
-                transfer.id,
-                self._config.engine_id,
-                total=status.total_length,
-                done=status.completed_length,
-                speed=status.download_speed if running else 0,
-                now=int(self._clock()),
+            self._reports.append(
+                transfers.Progress(
+                    transfer.id,
+                    total=status.total_length,
+                    done=status.completed_length,
+                    speed=status.download_speed if running else 0,
+                )
             )
             if running and status.download_speed > 0:
                 remaining = status.total_length - status.completed_length
@@ -318,39 +351,48 @@ class Scheduler:
                 self._metrics.refused("quota")
                 await self._fail(transfer, QUOTA_REASON)
 
-    async def _complete(self, transfer: transfers.Transfer, status: TransferStatus) -> None:
+    async def _complete_all(self) -> None:
+        """Record every download aria2 completed in this pass (one transaction), then let aria2
+        forget them (one request)."""
         config = self._config
-        relative = relative_inside(status.path, config.downloads_dir) if status.path else None
-        if relative is None:
-            await self._fail(transfer, "aria2 wrote the file outside the downloads folder")
-            return
-        try:
-            size = (config.downloads_dir / relative).stat().st_size
-        except OSError as exc:  # removed behind aria2's back
-            await self._fail(transfer, f"the downloaded file is gone: {exc.strerror}")
-            return
-        if self._too_big(size):  # finished between two passes, past the limit
-            await self._rpc().remove(status.gid)
-            await self._stop_too_big(transfer, size)
+        checked: list[tuple[transfers.Transfer, transfers.Finished]] = []
+        for transfer, status in self._finished:
+            relative = relative_inside(status.path, config.downloads_dir) if status.path else None
+            if relative is None:
+                await self._fail(transfer, "aria2 wrote the file outside the downloads folder")
+                continue
+            try:
+                size = (config.downloads_dir / relative).stat().st_size
+            except OSError as exc:  # removed behind aria2's back
+                await self._fail(transfer, f"the downloaded file is gone: {exc.strerror}")
+                continue
+            if self._too_big(size):  # finished between two passes, past the limit
+                await self._rpc().remove(status.gid)
+                await self._stop_too_big(transfer, size)
+                continue
+            checked.append(
+                (transfer, transfers.Finished(transfer.id, size, relative, Path(relative).name))
+            )
+        if not checked:
             return
         now = int(self._clock())
-        name = Path(relative).name
         done = await self._db(
-            transfers.complete,
-            transfer.id,
-            config.engine_id,
-            size=size,
-            path=relative,
-            name=name,
-            now=now,
+            transfers.complete_all, config.engine_id, [item for _, item in checked], now=now
         )
-        if done:
-            self._metrics.finished("completed", seconds=self._elapsed(transfer, now), size=size)
-            log.info("download %d completed: %s (%d bytes)", transfer.id, relative, size)
-        await self._rpc().remove(status.gid)
+        for transfer, item in checked:
+            if item.id in done:
+                seconds = self._elapsed(transfer, now)
+                self._metrics.finished("completed", seconds=seconds, size=item.size)
+                log.info("download %d completed: %s (%d bytes)", item.id, item.path, item.size)
+        # a completed GID only needs its result dropped (nothing to stop)
+        await self._rpc().batch(
+            [("removeDownloadResult", [transfer.gid]) for transfer, _ in checked]
+        )
 
     async def _fail(self, transfer: transfers.Transfer, reason: str) -> None:
         config = self._config
+        if not await self._db(transfers.owns, transfer.id, config.engine_id):
+            return  # taken over: the folder is the new owner's now
         # the partial file goes first: whoever sees status 4 finds nothing left behind
         await asyncio.to_thread(remove_download_folder, config.downloads_dir, transfer.id)
         if await self._db(transfers.fail, transfer.id, config.engine_id, reason):

@@ -10,6 +10,8 @@ functions are synchronous (SQLAlchemy sessions); the engine calls them in a work
 from __future__ import annotations
 
 import dataclasses
+import secrets
+from collections.abc import Sequence
 from typing import Any, cast
 
 from sqlalchemy import (
@@ -67,13 +69,23 @@ def claim(
     now: int,
     book: QuotaBook | None = None,
 ) -> list[Transfer]:
-    """Take up to `limit` queued downloads, oldest first, for `engine_id`; with a quota `book`,
-    only downloads whose owner it admits (counting the ones taken here)."""
-    claimed: list[Transfer] = []
+    """Take up to `limit` queued downloads, oldest first, for `engine_id`, each with the new GID
+    it is to get in aria2 recorded at once; with a quota `book`, only downloads whose owner it
+    admits (counting the ones taken here).
+
+    One conditional UPDATE claims them all (rows another replica took first do not match it),
+    so filling every free slot costs one transaction however many slots there are.
+    """
     if limit <= 0:
-        return claimed
+        return []
     query = (
-        select(Download.id, Download.user_name)
+        select(
+            Download.id,
+            Download.user_name,
+            Download.link,
+            Download.download_name,
+            Download.started_time,
+        )
         .where(Download.status == QUEUED, Download.claimed_by.is_(None))
         .order_by(Download.added_time, Download.id)
         .limit(limit * 2)  # some may be taken by another replica meanwhile
@@ -82,16 +94,63 @@ def claim(
         query = query.where(Download.user_name.not_in(waiting))
     with sessions() as session:
         rows = session.execute(query).all()
+    chosen = []
     for row in rows:
-        if book is not None and not book.admits(row.user_name):
-            continue
-        if (taken := claim_download(sessions, engine_id, row.id, now)) is not None:
-            claimed.append(taken)
-            if book is not None:
-                book.started(row.user_name)
-        if len(claimed) == limit:
+        if book is not None:
+            if not book.admits(row.user_name):
+                continue
+            book.started(row.user_name)
+        chosen.append(row)
+        if len(chosen) == limit:
             break
-    return claimed
+    if not chosen:
+        return []
+    gids = {row.id: new_gid() for row in chosen}
+    with sessions() as session:
+        changed_rows(
+            session,
+            update(Download)
+            .where(
+                Download.id.in_(gids),
+                Download.status == QUEUED,
+                Download.claimed_by.is_(None),
+            )
+            .values(
+                status=STARTED,
+                claimed_by=engine_id,
+                heartbeat_time=now,
+                started_time=func.coalesce(Download.started_time, now),
+                gid=case(gids, value=Download.id),
+                error=None,
+            ),
+        )
+        won = set(
+            session.scalars(
+                select(Download.id).where(
+                    Download.id.in_(gids),
+                    Download.claimed_by == engine_id,
+                    Download.gid.in_(gids.values()),
+                )
+            )
+        )
+        session.commit()
+    return [
+        Transfer(
+            row.id,
+            row.link,
+            row.download_name,
+            gids[row.id],
+            row.started_time or now,
+            row.user_name,
+        )
+        for row in chosen
+        if row.id in won
+    ]
+
+
+def new_gid() -> str:
+    """A fresh aria2 GID (16 hex digits): a new one for every claim, so a GID names one claim."""
+    return secrets.token_hex(8)
 
 
 def claim_download(
@@ -267,6 +326,98 @@ def complete(
         heartbeat_time=None,
         error=None,
     )
+
+
+@dataclasses.dataclass(frozen=True)
+class Finished:
+    """A download aria2 completed: its file, relative to the downloads folder, and size."""
+
+    id: int
+    size: int
+    path: str
+    name: str
+
+
+def complete_all(
+    sessions: SessionFactory, engine_id: str, finished: Sequence[Finished], *, now: int
+) -> set[int]:
+    """Mark every one of `finished` completed in one transaction; return the ids this engine
+    still owned (the others were taken over meanwhile and stay as their new owner has them)."""
+    done: set[int] = set()
+    with sessions() as session:
+        for item in finished:
+            changed = changed_rows(
+                session,
+                update(Download)
+                .where(
+                    Download.id == item.id,
+                    Download.status == STARTED,
+                    Download.claimed_by == engine_id,
+                )
+                .values(
+                    status=COMPLETED,
+                    size=item.size,
+                    completed_length=item.size,
+                    download_speed=0,
+                    path=item.path,
+                    download_name=item.name,
+                    completed_time=now,
+                    claimed_by=None,
+                    heartbeat_time=None,
+                    error=None,
+                ),
+            )
+            if changed == 1:
+                done.add(item.id)
+        session.commit()
+    return done
+
+
+@dataclasses.dataclass(frozen=True)
+class Progress:
+    """What aria2 reports for one running download."""
+
+    id: int
+    total: int
+    done: int
+    speed: int
+
+
+def record_progress(
+    sessions: SessionFactory, engine_id: str, reports: Sequence[Progress], *, now: int
+) -> None:
+    """Store what aria2 reports for running downloads, in one transaction, and renew their
+    claims (a download taken over meanwhile is left alone)."""
+    if not reports:
+        return
+    with sessions() as session:
+        for report in reports:
+            session.execute(
+                update(Download)
+                .where(
+                    Download.id == report.id,
+                    Download.status == STARTED,
+                    Download.claimed_by == engine_id,
+                )
+                .values(
+                    size=report.total,
+                    completed_length=report.done,
+                    download_speed=report.speed,
+                    heartbeat_time=now,
+                )
+            )
+        session.commit()
+
+
+def owns(sessions: SessionFactory, download_id: int, engine_id: str) -> bool:
+    """Whether `engine_id` still holds its claim on a started download."""
+    with sessions() as session:
+        owner = session.scalar(
+            select(Download.claimed_by).where(
+                Download.id == download_id, Download.status == STARTED
+            )
+        )
+    return owner == engine_id
 
 
 def fail(sessions: SessionFactory, download_id: int, engine_id: str, reason: str) -> bool:
