@@ -3,7 +3,8 @@
 The managed aria2c listens on a free 127.0.0.1 port with a random RPC secret (in a 0600 config
 file, so it never shows in the process list), downloads into the downloads folder, and keeps a
 session file and control files in the data folder so that a `kill -9` of aria2c loses at most a
-second of bookkeeping: the next aria2c reloads the session and resumes partial files. If aria2c
+second of bookkeeping: the next aria2c reloads the session (paused, until the engine has checked
+which of those downloads are still its own) and resumes partial files. If aria2c
 dies it is restarted (counted, with backoff when it keeps dying). `--stop-with-process` and a pid
 file make sure an aria2c orphaned by a killed server never runs beside its successor.
 
@@ -175,6 +176,10 @@ class ManagedAria2:
             "--follow-torrent=false",
             "--follow-metalink=false",
             f"--max-concurrent-downloads={self._max_concurrent}",
+            # what the session restores waits, paused, until the engine has checked it still
+            # owns it (another replica may have taken it over meanwhile); every download the
+            # engine adds says itself whether it runs
+            "--pause=true",
             f"--save-session={self.session_file}",
             "--save-session-interval=1",
             "--auto-save-interval=1",
