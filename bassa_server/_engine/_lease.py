@@ -99,6 +99,7 @@ class Lease:
         this engine off when its claims are about to expire unrenewed."""
         assert self._sessions is not None
         now = self._clock()
+        started = time.monotonic()
         try:
             retry_conflicts(transfers.heartbeat)(self._sessions, self.engine_id, int(now))
             self._renewed = time.monotonic()
@@ -111,6 +112,8 @@ class Lease:
             log.exception("heartbeat failed; the claims stay valid for now")
             self._fence_if_expiring()
             return
+        if (took := time.monotonic() - started) > self.heartbeat_seconds:
+            log.warning("a heartbeat took %.1f s (the database is slow to answer)", took)
         if self._fenced:
             self._fenced = False
             log.warning("heartbeats renew the claims again; resuming the downloads still owned")
