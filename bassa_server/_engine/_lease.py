@@ -61,7 +61,6 @@ class Lease:
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
         self._sessions: sessionmaker[Session] | None = None
-        self.beats = 0  # renewals that succeeded (tests and metrics read it)
 
     def held(self) -> bool:
         """Whether this engine's claims are certainly still its own: renewed within `claim
@@ -103,7 +102,6 @@ class Lease:
         try:
             retry_conflicts(transfers.heartbeat)(self._sessions, self.engine_id, int(now))
             self._renewed = time.monotonic()
-            self.beats += 1
             cutoff = int(now - self.claim_timeout_seconds)
             taken = retry_conflicts(transfers.take_over_stale)(
                 self._sessions, self.engine_id, cutoff

@@ -1,21 +1,31 @@
 """One pass of the download scheduler: reconcile what this engine owns, then start more.
 
-Each pass (every `engine_poll_seconds`, and at once when woken) does, in order:
+Each pass (every `engine_poll_seconds`, and at once when woken: by the API, by aria2 reporting a
+stopped transfer, by the lease re-queueing a dead replica's downloads) does, in order:
 
-1. Reconcile every started download this engine owns with aria2: store progress (and renew the
-   claim), pause or resume it to match the queue state, stop it when it grows past
-   `max_download_bytes` (by its announced size or by the bytes written so far, for a source that
-   announces none), and record completion or error. A GID aria2 does not know (aria2 was
+1. Reconcile every started download this engine owns with aria2 (all their statuses in one
+   `system.multicall`): store progress (one transaction for all), pause or resume it to match the
+   queue state, stop it when it grows past `max_download_bytes` (by its announced size or by the
+   bytes written so far, for a source that announces none), and record completion (one
+   transaction for all that completed) or error. A GID aria2 does not know (aria2 was
    restarted, or the server died between choosing the GID and adding it) is added again with the
    same GID, folder and name, and `--continue` picks up the partial file.
 2. Hold every owner to the quota: should an owner's running downloads together push their usage
    over `quota_bytes`, all but the one that started first are stopped.
-3. Remove from aria2 whatever no started download points to (deleted rows, claims taken over).
-4. Re-queue downloads whose owner stopped renewing its claim (a dead replica).
-5. Fail the queued downloads of owners who are over quota, then, while the queue runs, the disk
-   has room and the egress proxy is up, claim queued downloads up to the concurrency limit (only
-   for owners the quota book admits, see `_lifecycle/_transfers.QuotaBook`) and hand them to
-   aria2. A burst of adds thus ends at most one download past the quota.
+3. Remove from aria2 whatever no started download points to (deleted rows, claims taken over),
+   before anything new starts.
+4. Fail the queued downloads of owners who are over quota, then, while the queue runs, the disk
+   has room, the egress proxy is up and this engine's lease is held (`_lease.py`), fill every
+   free slot: claim queued downloads (only for owners the quota book admits, see
+   `_lifecycle/_transfers.QuotaBook`) in one transaction that records each one's GID, and hand
+   them to aria2 in one request. A burst of adds thus ends at most one download past the quota.
+
+While the lease is not held (the heartbeats could not renew the claims), a pass treats the queue
+as paused: it pauses what runs and starts nothing, so an engine that may have lost its claims
+never writes beside their new owner.
+
+Renewing claims and taking over a dead replica's downloads are not part of a pass: the lease does
+both on a thread of its own, so a slow pass never lets this engine's claims expire.
 
 Every download is handed to aria2 with the egress proxy as its proxy for every protocol, so
 each connection it makes (every redirect hop included) is checked by the proxy when it is made.

@@ -63,3 +63,12 @@ def test_secrets_stay_out_of_the_repr(tmp_path: Path) -> None:
     assert "key-123456" not in text
     assert "pw-123456" not in text
     assert settings.secret_key not in text
+
+
+def test_a_claim_timeout_shorter_than_three_heartbeats_is_refused(tmp_path: Path) -> None:
+    """A claim timeout that two missed heartbeats could exceed is refused, naming the variable;
+    the defaults (5 s heartbeats, 20 s timeout) load."""
+    with pytest.raises(ValueError, match="BASSA_ENGINE_CLAIM_TIMEOUT_SECONDS"):
+        Settings.load({"data_dir": tmp_path}, environ={"BASSA_ENGINE_CLAIM_TIMEOUT_SECONDS": "14"})
+    settings = Settings.load({"data_dir": tmp_path}, environ={})
+    assert (settings.engine_heartbeat_seconds, settings.engine_claim_timeout_seconds) == (5, 20)
