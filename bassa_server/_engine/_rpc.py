@@ -189,8 +189,12 @@ class Aria2Rpc:
 
     async def gids(self) -> set[str]:
         """GIDs aria2 is working on or holding (active, waiting and paused)."""
-        active = await self.call("tellActive", ["gid"])
-        waiting = await self.call("tellWaiting", 0, 1_000_000, ["gid"])
+        active, waiting = await self.batch(
+            [("tellActive", [["gid"]]), ("tellWaiting", [0, 1_000_000, ["gid"]])]
+        )
+        for answer in (active, waiting):
+            if isinstance(answer, Aria2RpcError):
+                raise answer
         return {str(item["gid"]) for item in [*active, *waiting]}
 
     async def pause(self, gid: str) -> None:

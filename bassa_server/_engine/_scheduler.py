@@ -135,15 +135,16 @@ class Scheduler:
             status = statuses.get(transfer.gid) if transfer.gid else None
             if await self._reconcile(transfer, running, proxy, status):
                 busy.append(transfer)
-        await self._db(
-            transfers.record_progress,
-            config.engine_id,
-            self._reports,
-            now=int(self._clock()),
-        )
+        if self._reports:
+            await self._db(
+                transfers.record_progress,
+                config.engine_id,
+                self._reports,
+                now=int(self._clock()),
+            )
         await self._complete_all()
         await self._hold_to_quota(busy)
-        await self._remove_strays()
+        await self._remove_strays({t.gid for t in owned if t.gid})
         self._metrics.aria2_up.set(1)
         now = int(self._clock())
         if self._egress_down != (proxy is None):
@@ -414,10 +415,13 @@ class Scheduler:
     def _elapsed(transfer: transfers.Transfer, now: int) -> float:
         return float(now - transfer.started_time) if transfer.started_time else 0.0
 
-    async def _remove_strays(self) -> None:
+    async def _remove_strays(self, owned: set[str]) -> None:
         rpc = self._rpc()
+        unknown = await rpc.gids() - owned
+        if not unknown:
+            return  # aria2 holds only this engine's own downloads (the common case)
         wanted = await self._db(transfers.started_gids)
-        for gid in await rpc.gids() - wanted:
+        for gid in unknown - wanted:
             log.info("removing %s from aria2: no started download uses it", gid)
             await rpc.remove(gid)
 
