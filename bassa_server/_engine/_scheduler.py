@@ -185,7 +185,8 @@ class Scheduler:
             reserve=config.max_download_bytes or config.quota_bytes,
             since=now - config.quota_window_seconds,
         )
-        if refused := await self._db(transfers.fail_queued, book.over(), QUOTA_REASON):
+        over = book.over()
+        if over and (refused := await self._db(transfers.fail_queued, over, QUOTA_REASON)):
             self._metrics.refused("quota", refused)
             log.info("refused %d queued download(s) of users over quota", refused)
         return book

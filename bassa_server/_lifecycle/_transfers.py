@@ -341,36 +341,48 @@ class Finished:
 def complete_all(
     sessions: SessionFactory, engine_id: str, finished: Sequence[Finished], *, now: int
 ) -> set[int]:
-    """Mark every one of `finished` completed in one transaction; return the ids this engine
+    """Mark every one of `finished` completed in one statement; return the ids this engine
     still owned (the others were taken over meanwhile and stay as their new owner has them)."""
-    done: set[int] = set()
+    if not finished:
+        return set()
+    by_id = {item.id: item for item in finished}
     with sessions() as session:
-        for item in finished:
-            changed = changed_rows(
-                session,
+        # the rows stay locked until the commit (PostgreSQL, MariaDB), so these are the rows
+        # the UPDATE below changes
+        owned_now = set(
+            session.scalars(
+                select(Download.id)
+                .where(
+                    Download.id.in_(by_id),
+                    Download.status == STARTED,
+                    Download.claimed_by == engine_id,
+                )
+                .with_for_update()
+            )
+        )
+        if owned_now:
+            session.execute(
                 update(Download)
                 .where(
-                    Download.id == item.id,
+                    Download.id.in_(owned_now),
                     Download.status == STARTED,
                     Download.claimed_by == engine_id,
                 )
                 .values(
                     status=COMPLETED,
-                    size=item.size,
-                    completed_length=item.size,
+                    size=case({i: by_id[i].size for i in owned_now}, value=Download.id),
+                    completed_length=case({i: by_id[i].size for i in owned_now}, value=Download.id),
                     download_speed=0,
-                    path=item.path,
-                    download_name=item.name,
+                    path=case({i: by_id[i].path for i in owned_now}, value=Download.id),
+                    download_name=case({i: by_id[i].name for i in owned_now}, value=Download.id),
                     completed_time=now,
                     claimed_by=None,
                     heartbeat_time=None,
                     error=None,
-                ),
+                )
             )
-            if changed == 1:
-                done.add(item.id)
         session.commit()
-    return done
+    return owned_now
 
 
 @dataclasses.dataclass(frozen=True)
