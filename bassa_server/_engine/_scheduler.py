@@ -122,8 +122,8 @@ class Scheduler:
         """
         config = self._config
         # an engine whose claims may be expiring holds everything still, as if paused
-        running = await self._db(transfers.queue_running) and self._lease()
-        owned = await self._db(transfers.owned, config.engine_id)
+        running, owned = await self._db(_pass_state, config.engine_id)
+        running = running and self._lease()
         self._soonest_end = None
         proxy = self._proxy()
         if proxy is not None and proxy != self._proxied_url:
@@ -154,10 +154,14 @@ class Scheduler:
             else:
                 log.info("egress proxy is up at %s; starting downloads", proxy)
         if running and proxy is not None and self._disk_has_room():
-            book = await self._quota_book(now)
-            claimed = await self._db(
-                transfers.claim, config.engine_id, config.max_concurrent - len(busy), now, book
+            # the quota book, refusals and the claim in one worker-thread hop: a pass woken by
+            # a finished transfer refills its slot in as few round trips as it can
+            claimed, refused = await self._db(
+                _claim_slots, config, config.max_concurrent - len(busy), now
             )
+            if refused:
+                self._metrics.refused("quota", refused)
+                log.info("refused %d queued download(s) of users over quota", refused)
             await self._add_all(claimed, proxy)
         return self._soonest_end
 
@@ -172,24 +176,6 @@ class Scheduler:
                 continue
             self._proxied.add(str(answer))
             log.info("download %d started as %s", transfer.id, answer)
-
-    async def _quota_book(self, now: int) -> transfers.QuotaBook | None:
-        """Who may start downloads; fails the queued downloads of owners over quota (the
-        quota was checked when they were queued, but a burst of adds all saw it unused)."""
-        config = self._config
-        if config.quota_bytes <= 0:
-            return None
-        book = await self._db(
-            transfers.quota_book,
-            quota=config.quota_bytes,
-            reserve=config.max_download_bytes or config.quota_bytes,
-            since=now - config.quota_window_seconds,
-        )
-        over = book.over()
-        if over and (refused := await self._db(transfers.fail_queued, over, QUOTA_REASON)):
-            self._metrics.refused("quota", refused)
-            log.info("refused %d queued download(s) of users over quota", refused)
-        return book
 
     def _disk_has_room(self) -> bool:
         full = not has_room(self._config.downloads_dir, self._config.min_free_bytes)
@@ -428,6 +414,35 @@ class Scheduler:
 
 
 QUOTA_REASON = "quota exceeded: the owner's downloads reached quota_bytes"
+
+
+def _pass_state(
+    sessions: transfers.SessionFactory, engine_id: str
+) -> tuple[bool, list[transfers.Transfer]]:
+    """Whether the queue runs, and the started downloads `engine_id` owns."""
+    return transfers.queue_running(sessions), transfers.owned(sessions, engine_id)
+
+
+def _claim_slots(
+    sessions: transfers.SessionFactory, config: SchedulerConfig, limit: int, now: int
+) -> tuple[list[transfers.Transfer], int]:
+    """Claim up to `limit` queued downloads for owners the quota admits; first fail the queued
+    downloads of owners over quota (the quota was checked when they were queued, but a burst of
+    adds all saw it unused). Returns the claimed downloads and how many were refused."""
+    book: transfers.QuotaBook | None = None
+    refused = 0
+    if config.quota_bytes > 0:
+        book = transfers.quota_book(
+            sessions,
+            quota=config.quota_bytes,
+            reserve=config.max_download_bytes or config.quota_bytes,
+            since=now - config.quota_window_seconds,
+        )
+        if over := book.over():
+            refused = transfers.fail_queued(sessions, over, QUOTA_REASON)
+    return transfers.claim(sessions, config.engine_id, limit, now, book), refused
+
+
 # what aria2 says when the egress proxy refuses a destination (or cannot be reached)
 PROXY_FAILED = "Proxy connection failed"
 EGRESS_REFUSED = (
