@@ -261,15 +261,8 @@ def progress(
     now: int,
 ) -> None:
     """Store what aria2 reports for a running download, and renew the claim."""
-    _update_owned(
-        sessions,
-        download_id,
-        engine_id,
-        size=total,
-        completed_length=done,
-        download_speed=speed,
-        heartbeat_time=now,
-    )
+    report = Progress(download_id, total=total, done=done, speed=speed)
+    record_progress(sessions, engine_id, [report], now=now)
 
 
 def heartbeat(sessions: SessionFactory, engine_id: str, now: int) -> None:
@@ -311,21 +304,8 @@ def complete(
     now: int,
 ) -> bool:
     """Mark a download completed with its real size, file and completion time."""
-    return _update_owned(
-        sessions,
-        download_id,
-        engine_id,
-        status=COMPLETED,
-        size=size,
-        completed_length=size,
-        download_speed=0,
-        path=path,
-        download_name=name,
-        completed_time=now,
-        claimed_by=None,
-        heartbeat_time=None,
-        error=None,
-    )
+    finished = Finished(download_id, size, path, name)
+    return download_id in complete_all(sessions, engine_id, [finished], now=now)
 
 
 @dataclasses.dataclass(frozen=True)
