@@ -201,3 +201,24 @@ async def test_retention_removes_old_unrated_files_and_keeps_rated_and_recent_on
             row = harness.row(ids[kept])
             assert row.status == COMPLETED
             assert (downloads / (row.path or "")).read_bytes() == kept.encode() * 1000
+
+
+async def test_a_finished_transfer_refills_its_slot_without_waiting_for_the_poll(
+    running_engine: EngineFactory, file_server: FileServer
+) -> None:
+    """With a 60 s poll and 2 slots, six small downloads all complete within seconds: each
+    finished transfer wakes the scheduler, which records it and fills the freed slot at once."""
+    names = [f"refill/{index}.bin" for index in range(6)]
+    payloads = {name: os.urandom(2048) for name in names}
+    async with running_engine(engine_poll_seconds=60, max_concurrent_downloads=2) as harness:
+        ids = [harness.queue(file_server.add(name, data)) for name, data in payloads.items()]
+        harness.set_queue(running=True)
+        started = time.monotonic()
+        rows = [
+            await harness.wait_row(download_id, lambda row: row.status == COMPLETED, within=20)
+            for download_id in ids
+        ]
+        drained = time.monotonic() - started
+    assert drained < 20  # three rounds of two: a poll-driven engine would need two minutes
+    for row, name in zip(rows, names, strict=True):
+        assert (harness.settings.downloads_dir / (row.path or "")).read_bytes() == payloads[name]
