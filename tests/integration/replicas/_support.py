@@ -1,14 +1,13 @@
 """What the replica tests share: replicas on one database and one folder, and acting on them.
 
 Replicas of a deployment share the database, the downloads folder and the zips folder; each has
-a data folder of its own (its aria2 state, its engine id). `pause` and `resume` freeze a
-replica (SIGSTOP / SIGCONT) so a test can hold it at a chosen moment, `kill` is `kill -9`.
+a data folder of its own (its aria2 state, its engine id). `kill` is `kill -9`.
 """
 
 from __future__ import annotations
 
 import os
-import signal
+import threading
 import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -45,29 +44,33 @@ def replica_set(
     ]
 
 
+def start_together(servers: list[LiveServer]) -> list[str]:
+    """Start every server at the same moment; the failures, one line each."""
+    failures: list[str] = []
+    barrier = threading.Barrier(len(servers), timeout=60)
+
+    def start(server: LiveServer) -> None:
+        barrier.wait()
+        try:
+            server.start()
+        except RuntimeError as exc:
+            failures.append(str(exc).splitlines()[0] + "\n" + server.log()[-2000:])
+
+    threads = [threading.Thread(target=start, args=(server,)) for server in servers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(180)
+    return failures
+
+
 def stop_all(servers: Iterable[LiveServer]) -> None:
-    """Stop every server (a paused one is woken first so it can stop gracefully)."""
+    """Ask every server to stop at once, then wait for each."""
     for server in servers:
         if server.process is not None and server.process.poll() is None:
-            server.process.send_signal(signal.SIGCONT)
+            server.process.terminate()
+    for server in servers:
         server.stop()
-
-
-def pid_of(server: LiveServer) -> int:
-    """The running server's process id."""
-    assert server.process is not None and server.process.poll() is None
-    return server.process.pid
-
-
-def pause(server: LiveServer) -> None:
-    """Freeze the server process (it keeps its connections, sockets and leases, but does
-    nothing) until `resume`."""
-    os.kill(pid_of(server), signal.SIGSTOP)
-
-
-def resume(server: LiveServer) -> None:
-    """Let a paused server run again."""
-    os.kill(pid_of(server), signal.SIGCONT)
 
 
 def kill(server: LiveServer) -> None:
