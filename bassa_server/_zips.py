@@ -139,8 +139,7 @@ class ZipJobs:
         self._loops = []
         for build in self._builds.values():
             build.abandon.set()
-        if self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.finished()
         owner = self.owner
 
         def release(session: Session) -> int:
@@ -154,6 +153,11 @@ class ZipJobs:
         if released := await self._run_db(release):
             logger.info("released %d zip build(s) for another replica to finish", released)
 
+    async def finished(self) -> None:
+        """Wait until the builds running now have ended (built, failed or abandoned)."""
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+
     def health(self) -> dict[str, str]:
         """The zips folder must be writable."""
         ok = os.access(self.zips_dir, os.W_OK)
@@ -166,7 +170,7 @@ class ZipJobs:
         *,
         process_id: str,
         gids: list[str],
-        user_name: str,
+        user_name: str | None,
         files: list[tuple[str, Path]],
         now: int,
     ) -> int | None:

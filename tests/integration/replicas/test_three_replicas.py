@@ -173,7 +173,7 @@ def test_a_replica_killed_mid_transfer_has_its_download_taken_over_and_completed
 
     def in_flight() -> bool:
         status = status_of(first, token, download_id)
-        return status["status"] == STARTED and status["completed_length"] > 0
+        return bool(status["status"] == STARTED and status["completed_length"] > 0)
 
     wait_until(in_flight, what="the slow transfer under way")
     holder = claimed_by(first, download_id)
@@ -191,7 +191,7 @@ def test_a_replica_killed_mid_transfer_has_its_download_taken_over_and_completed
         return claimed_by(first, download_id) in heirs
 
     def completed() -> bool:
-        return status_of(survivors[0], token, download_id)["status"] == COMPLETED
+        return bool(status_of(survivors[0], token, download_id)["status"] == COMPLETED)
 
     wait_until(taken_over, within=TAKEOVER_SECONDS, what="the download claimed by a survivor")
     wait_until(completed, what="the download taken over and completed")

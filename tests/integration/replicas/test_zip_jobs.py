@@ -95,7 +95,8 @@ def pair(
         for server in servers:
             server.start()
         shared = root / "shared"
-        yield Pair(*servers, shared / "downloads", shared / "zips", piece, piece_path, root)
+        a, b = servers
+        yield Pair(a, b, shared / "downloads", shared / "zips", piece, piece_path, root)
     finally:
         stop_all(servers)
 
