@@ -231,7 +231,7 @@ class ZipJobs:
             return
         except Exception as exc:
             logger.warning("zip job %s failed: %s", process_id[:12], type(exc).__name__)
-            values = {"status": JOB_ERROR, "error": f"could not build the zip: {exc}"[:500]}
+            values = {"status": JOB_ERROR, "error": _failure(exc)}
         else:
             values = {"status": JOB_DONE, "progress": 1, "size": size}
         finally:
@@ -440,6 +440,15 @@ class ZipJobs:
             if attempt is None or current.get(process_id) != attempt:
                 logger.info("removing the partial zip %s of an interrupted build", path.name)
                 path.unlink(missing_ok=True)
+
+
+def _failure(exc: Exception) -> str:
+    """What a user is told about a failed build (never a path on the server)."""
+    if isinstance(exc, FileNotFoundError):
+        return "could not build the zip: a download's file is gone"
+    if isinstance(exc, OSError) and exc.strerror:
+        return f"could not build the zip: {exc.strerror}"
+    return f"could not build the zip: {type(exc).__name__}"
 
 
 def _changed(session: Session, statement: Any) -> int:

@@ -175,3 +175,22 @@ async def test_the_sweep_removes_partial_files_no_running_attempt_writes(shared:
     await builder.sweep()
 
     assert sorted(p.name for p in shared.zips.iterdir()) == [current.name]
+
+
+async def test_a_build_whose_file_is_gone_fails_without_naming_server_paths(
+    shared: Shared,
+) -> None:
+    """A build that cannot read a file ends as an error that says so, without the path."""
+    builder = shared.replica("a")
+    attempt = await shared.claim(builder)
+
+    builder.submit(PROCESS_ID, attempt, [("a.txt", Path("/nonexistent/gone.txt"))])
+    await builder.finished()
+
+    with shared.sessions() as session:
+        job = session.scalars(select(CompressionJob)).one()
+    assert (job.status, job.error) == (
+        JOB_ERROR,
+        "could not build the zip: a download's file is gone",
+    )
+    assert not list(shared.zips.iterdir())
