@@ -119,6 +119,13 @@ class CompressionJob(Base):
     created_time: Mapped[int] = mapped_column(BigInteger)
     completed_time: Mapped[int | None] = mapped_column(BigInteger, default=None)
     size: Mapped[int] = mapped_column(BigInteger, default=0)
+    # the build (revision 0007_zips): which server process builds it, until when its lease runs,
+    # which attempt it is (each one writes its own partial file) and the files it zips (JSON
+    # [[archive name, path], ...]), so another replica can take over a build whose owner died
+    owner: Mapped[str | None] = mapped_column(String(96), default=None)
+    lease_expires: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    attempt: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    files: Mapped[str | None] = mapped_column(Text, default=None)
 
 
 class QueueState(Base):

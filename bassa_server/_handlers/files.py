@@ -57,10 +57,11 @@ async def fetch_download_file(call: OperationCall) -> Response:
 async def compress(call: OperationCall) -> Response:
     """Start (or find) the zip job of a set of completed downloads.
 
-    The same set of downloads (in any order) is one job: a finished or running zip of it is
-    returned as it is, whoever asked first, at no cost. Building a new one is refused while the
-    caller already has `max_zip_jobs_running` jobs running or keeps `max_zip_jobs` zips (429 with
-    `Retry-After`), or when it would leave less than `min_free_bytes` free (507).
+    The same set of downloads (in any order) is one job: a finished zip of it, or one being
+    built (by any replica), is returned as it is, whoever asked first, at no cost; the caller
+    polls its progress. Building a new one is refused while the caller already has
+    `max_zip_jobs_running` jobs running or keeps `max_zip_jobs` zips (429 with `Retry-After`),
+    or when it would leave less than `min_free_bytes` free (507).
     """
     svc = services(call)
     user = call.principal
@@ -70,34 +71,40 @@ async def compress(call: OperationCall) -> Response:
     settings = svc.settings
     zips_dir = settings.zips_dir
     paths = await svc.downloads.completed_files(gids)
+    building = {"process_id": process_id, "progress": 0, "status": JOB_RUNNING, "error": None}
 
-    def prepare(session: Session) -> tuple[CompressionJob, list[tuple[str, Path]] | None]:
+    def prepare(
+        session: Session,
+    ) -> tuple[dict[str, Any], int | None, list[tuple[str, Path]]]:
         job = session.get(CompressionJob, process_id)
         if job is not None and (
             job.status == JOB_RUNNING
             or (job.status == JOB_DONE and zip_path(zips_dir, process_id).is_file())
         ):
-            return job, None
+            return job_json(job), None, []
         files = _archive_names([(gid, paths[gid]) for gid in gids])
         _check_zip_limits(session, user.user_name, svc.now(), settings)
         _check_zip_room(zips_dir, files, settings.min_free_bytes)
-        if job is None:
-            job = CompressionJob(process_id=process_id, gids=json.dumps(gids))
-            session.add(job)
-        job.user_name = user.user_name
-        job.status, job.progress, job.error = JOB_RUNNING, 0, None
-        job.created_time, job.completed_time, job.size = svc.now(), None, 0
-        return job, files
+        attempt = svc.zips.claim(
+            session,
+            job,
+            process_id=process_id,
+            gids=gids,
+            user_name=user.user_name,
+            files=files,
+            now=svc.now(),
+        )
+        # None: another request (on any replica) claimed the rebuild first and builds it
+        return building, attempt, files
 
-    job: Any
+    answer: dict[str, Any]
     try:
-        job, files = await svc.run_db(prepare)
+        answer, attempt, files = await svc.run_db(prepare)
     except IntegrityError:  # the same set asked for twice at once: the other request won
-        job = await _existing_job(svc, process_id)
-        files = None
-    if files is not None:
-        svc.zips.submit(process_id, files)
-    return reply(job_json(job))
+        answer, attempt, files = job_json(await _existing_job(svc, process_id)), None, []
+    if attempt is not None:
+        svc.zips.submit(process_id, attempt, files)
+    return reply(answer)
 
 
 def _check_zip_limits(session: Session, user_name: str, now: int, settings: Settings) -> None:

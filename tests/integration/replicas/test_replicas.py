@@ -8,7 +8,6 @@ one must come up. The folder check runs on every database.
 from __future__ import annotations
 
 import os
-import threading
 from pathlib import Path
 
 import pytest
@@ -17,6 +16,7 @@ from bassa_server._db.engine import make_engine
 from bassa_server._db.migrate import current_revision, head_revision
 from tests.conftest import DatabaseServers, selected_databases
 from tests.databases import MARIADB, POSTGRESQL
+from tests.integration.replicas._support import start_together, stop_all
 from tests.live_server import LiveServer
 
 REPLICAS = 3
@@ -29,35 +29,6 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "shared_database" in metafunc.fixturenames:
         names = [n for n in selected_databases(metafunc.config) if n in (POSTGRESQL, MARIADB)]
         metafunc.parametrize("shared_database", names)
-
-
-def start_together(servers: list[LiveServer]) -> list[str]:
-    """Start every server at the same moment; the failures, one line each."""
-    failures: list[str] = []
-    barrier = threading.Barrier(len(servers), timeout=60)
-
-    def start(server: LiveServer) -> None:
-        barrier.wait()
-        try:
-            server.start()
-        except RuntimeError as exc:
-            failures.append(str(exc).splitlines()[0] + "\n" + server.log()[-2000:])
-
-    threads = [threading.Thread(target=start, args=(server,)) for server in servers]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(180)
-    return failures
-
-
-def stop_together(servers: list[LiveServer]) -> None:
-    """Ask every server to stop at once, then wait for each."""
-    for server in servers:
-        if server.process is not None and server.process.poll() is None:
-            server.process.terminate()
-    for server in servers:
-        server.stop()
 
 
 def replicas(
@@ -86,7 +57,7 @@ def test_replicas_starting_together_on_an_empty_database_all_come_up(
         try:
             failures = start_together(started)
         finally:
-            stop_together(started)
+            stop_all(started)
         engine = make_engine(url)
         try:
             revision = current_revision(engine)
