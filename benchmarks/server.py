@@ -16,8 +16,9 @@ database in one run, with a fresh database per server (a given URL's database is
 and closes with a comparison: each shared database's list pages at c=32 against SQLite's in the
 same run (goal >= 0.5x), p99 <= 50 ms, throughput flat or rising from c=4 to c=32, c=1 p50 <= 3 ms.
 `tests/databases.py` can start throwaway servers: `--database postgresql` or `--database mariadb`
-does that. `--env NAME=VALUE` passes a setting to every Bassa server (e.g. BASSA_DB_POOL_SIZE=8);
-`--quick` measures only the list pages, without the baseline app.
+does that (`--database mariadb+mysqldb`: the same server through mysqlclient). `--env NAME=VALUE`
+passes a setting to every Bassa server (e.g. BASSA_DB_POOL_SIZE=8); `--quick` measures only the
+list pages, without the baseline app.
 
 Usage: .venv/bin/python benchmarks/server.py [--seconds 5] [--database sqlite --database postgresql]
 Needs wrk (Debian package `wrk`, installed by scripts/setup). Not a test: nothing is asserted.
@@ -216,7 +217,8 @@ def main() -> None:
     parser.add_argument(
         "--database",
         action="append",
-        help="sqlite, postgresql, mariadb (throwaway servers) or a database URL; repeatable",
+        help="sqlite, postgresql, mariadb[+driver] (throwaway servers) or a database URL; "
+        "repeatable",
     )
     parser.add_argument(
         "--env", action="append", default=[], help="NAME=VALUE for every Bassa server; repeatable"
@@ -234,10 +236,13 @@ def main() -> None:
     try:
         for database in databases:
             urls = ("", "")
-            if database in ALL_DATABASES and database != SQLITE:
-                if database not in started:
-                    started[database] = start_database_server(database)
-                urls = (started[database].new_database(), started[database].new_database())
+            kind, _, driver = database.partition("+")
+            if kind in ALL_DATABASES and kind != SQLITE:
+                if kind not in started:
+                    started[kind] = start_database_server(kind)
+                urls = (started[kind].new_database(), started[kind].new_database())
+                if driver:  # e.g. mariadb+mysqldb: the same server through another driver
+                    urls = (_with_driver(urls[0], driver), _with_driver(urls[1], driver))
             elif database != SQLITE:
                 urls = (
                     database,
@@ -250,6 +255,11 @@ def main() -> None:
             server.stop()
     if len(outcomes) > 1:
         compare(outcomes)
+
+
+def _with_driver(url: str, driver: str) -> str:
+    scheme, rest = url.split("://", 1)
+    return f"{scheme.split('+')[0]}+{driver}://{rest}"
 
 
 def run_scenario(

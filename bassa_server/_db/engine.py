@@ -122,7 +122,8 @@ class DatabasePools:
     """The connection pools of one server process, each with its own job and limits.
 
     - `transactions`: request work that writes (one short transaction per call);
-    - `reads`: request reads; on a server database autocommit connections (no BEGIN, no reset);
+    - `reads`: the requests' prepared reads; on a server database autocommit connections (no
+      BEGIN, no reset), kept between reads (see _services.py);
     - `maintenance`: migrations and the download engine, whose passes may run longer
       (`BASSA_DB_ENGINE_STATEMENT_TIMEOUT`);
     - `probe`: readiness, one connection, so it never waits behind busy request connections.

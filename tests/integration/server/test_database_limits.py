@@ -190,3 +190,19 @@ def test_readiness_answers_while_every_request_connection_waits(
     assert elapsed < 1.5
     assert still_waiting == waiting
     assert [answer.status_code for answer in answers] == [200] * waiting
+
+
+def test_other_reads_go_on_after_the_list_pages_kept_every_read_connection(
+    database: str, make_server: MakeServer
+) -> None:
+    """After more list requests than the pool has connections ran at once, a login (a read of
+    another kind) and a page still answer at once."""
+    server = make_server(database=database, BASSA_ENGINE="0", BASSA_DB_POOL_SIZE="2")
+    token = _token(server)
+    with ThreadPoolExecutor(16) as pool:
+        pages = list(pool.map(lambda number: _list(server, token, number), range(64)))
+    assert {page.status_code for page in pages} == {200}
+    started = time.monotonic()
+    assert _token(server)
+    assert _list(server, token, 0).status_code == 200
+    assert time.monotonic() - started < 5.0
