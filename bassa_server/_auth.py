@@ -54,12 +54,13 @@ def verify_password(password_hash: str | None, password: str) -> bool:
         return False
 
 
-# Hashes run on threads of their own, one per core, at a lower CPU priority: a login storm then
-# takes the cores only while nothing else wants them, and never holds the workers that database
-# work runs on. 32 parallel 19 MiB hashes on 2 cores thrash memory and served 13 logins/s where
-# one per core serves over 20, and at the same priority as the event loop two hashes at a time
-# pushed other clients' list p99 past 100 ms (benchmarks/server.py, the login storm).
-HASH_NICENESS = 10
+# Hashes run on threads of their own, one per core, at a lower CPU priority (niceness 5: about a
+# quarter of a contended core against the event loop's three quarters), so a login storm neither
+# holds the worker threads that database work runs on nor takes the CPU the event loop needs to
+# answer everybody else (benchmarks/server.py measures a list's p99 during a storm of 32
+# connections logging in). 32 parallel 19 MiB hashes on 2 cores thrash memory and served 13
+# logins/s where one per core serves over 20.
+HASH_NICENESS = 5
 _hash_workers = ThreadPoolExecutor(
     max_workers=os.cpu_count() or 1,
     thread_name_prefix="bassa-password-hash",

@@ -44,7 +44,7 @@ from bassa_server._db.engine import (
 )
 from bassa_server._lifecycle import DownloadLifecycle
 from bassa_server._prepared import PreparedRead
-from bassa_server._read_cache import ReadCache
+from bassa_server._read_cache import ReadCache, ShapeMemo
 from bassa_server._throttle import LoginThrottle
 from bassa_server._zips import ZipJobs
 
@@ -88,7 +88,9 @@ class Services:
     user_states: dict[str, tuple[float, Any]] = field(default_factory=dict)
     _reader: PoolProxiedConnection | None = None
     _reader_cache: ReadCache = field(default_factory=ReadCache)
-    # server databases: read connections kept between prepared reads, with their last use
+    # server databases: shapes by the rows they were made from (see `shaped`), and read
+    # connections kept between prepared reads, with their last use
+    _shapes: ShapeMemo = field(default_factory=ShapeMemo)
     _kept_reads: list[tuple[PoolProxiedConnection, float]] = field(default_factory=list)
     # the worker limiters of one event loop (a limiter belongs to the loop that made it)
     _limiters: dict[str, anyio.CapacityLimiter] = field(default_factory=dict)
@@ -219,9 +221,15 @@ class Services:
         self, read: PreparedRead, shape: Callable[[list[tuple[Any, ...]]], T], **values: Any
     ) -> T:
         """`shape` of a prepared read's rows; on SQLite kept until the next commit (see
-        _read_cache.py), so `shape` must return something immutable, such as a body's bytes."""
+        _read_cache.py), so `shape` must return something immutable, such as a body's bytes.
+
+        On a server database the rows are read every time, and only their shape is kept: rows
+        equal to the ones a shape was made from get that shape again (a page's JSON, rendered
+        and redacted, cost more than its query on PostgreSQL), so nothing is older than the read.
+        """
         if not self.inline_reads:
-            return shape(await self.prepared(read, **values))
+            rows = await self.prepared(read, **values)
+            return self._shapes.get((read, shape, tuple(rows)), lambda: shape(rows))
         reader = self._kept_reader()
         dialect = self.database.dialect
         return self._reader_cache.get(
