@@ -101,8 +101,7 @@ class Services:
     _limiters_loop: int = 0
 
     def __post_init__(self) -> None:
-        dialect = self.database.dialect
-        if dialect.name == "postgresql" and dialect.driver == "psycopg":
+        if AsyncReads.supports(self.database.url):
             self._async_reads = AsyncReads(
                 self.settings.database_url,
                 self.settings.db_pool_size,
