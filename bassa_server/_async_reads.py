@@ -14,6 +14,7 @@ connections (see _db/engine.py).
 
 from __future__ import annotations
 
+import asyncio
 import math
 import time
 from typing import Any
@@ -37,15 +38,17 @@ class AsyncReads:
         self._size = size
         self._idle: list[tuple[Any, float]] = []
         self._postgresql = self._url.get_backend_name() == "postgresql"
+        self._loop = 0
 
     @staticmethod
     def supports(url: URL) -> bool:
         """Whether reads on `url` can run here (PostgreSQL through psycopg, MariaDB/MySQL over
-        TCP; anything else reads in worker threads)."""
+        plain TCP with at most a charset; anything else reads in worker threads)."""
         if url.get_backend_name() == "postgresql":
             return url.get_driver_name() == "psycopg"
         if url.get_backend_name() in {"mysql", "mariadb"}:
-            return url.query.get("unix_socket") is None
+            # TLS, a socket path or other driver options: the URL's own driver honours them
+            return set(url.query) <= {"charset"}
         return False
 
     async def all(
@@ -67,6 +70,10 @@ class AsyncReads:
             return rows
 
     async def _take(self) -> Any:
+        loop = id(asyncio.get_running_loop())
+        if loop != self._loop:  # a connection belongs to the event loop that opened it
+            self.close()
+            self._loop = loop
         now = time.monotonic()
         while self._idle:
             connection, last_used = self._idle.pop()
