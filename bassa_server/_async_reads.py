@@ -28,6 +28,8 @@ from sqlalchemy.engine import URL, make_url
 from bassa_server._db.engine import CONNECT_TIMEOUT_SECONDS, IDLE_PING_SECONDS
 from bassa_server._prepared import PreparedRead
 
+STATEMENT_CACHE_SIZE = 32
+
 
 class AsyncReads:
     """Up to `size` kept asynchronous connections to the database at `database_url`."""
@@ -109,6 +111,8 @@ class AsyncReads:
             charset=str(url.query.get("charset", "utf8mb4")),
             autocommit=True,
             connect_timeout=CONNECT_TIMEOUT_SECONDS,
+            # the reads run as server-side prepared statements (parsed once per connection)
+            stmt_cache_size=STATEMENT_CACHE_SIZE,
         )
         seconds = self._statement_timeout
         if seconds > 0:

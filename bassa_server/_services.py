@@ -11,15 +11,16 @@ benchmarks/server.py).
 
 On a server database, prepared reads (the list pages, the session check) keep autocommit
 connections between requests (no BEGIN before the query, nothing to roll back after, no pool
-checkout): on PostgreSQL asynchronous ones, queried from the event loop (_async_reads.py), on
-MariaDB/MySQL those of a pool of their own, in worker threads. Transactions and other reads use
-another pool. At most `BASSA_DB_POOL_SIZE` reads and as many transactions run at a time, the size
-of each pool, so a thread never waits for a connection while holding a worker, and a burst of
-requests queues on the event loop rather than as dozens of threads contending for the interpreter
-(c=32 served 14x fewer pages/s than c=4 that way on MariaDB). Readiness checks the database on a
-connection of its own (`database_answers`). No read is cached on a server database: other
-replicas commit to it too, and no notification reaches this one before its next read could start,
-so a cache could answer older than the data; only a page's rendering is kept, for equal rows.
+checkout): asynchronous ones, queried from the event loop (_async_reads.py), or, for a MySQL URL
+with TLS or socket options, those of a pool of their own in worker threads. Transactions and
+other reads use another pool. At most `BASSA_DB_POOL_SIZE` reads and as many transactions run at
+a time, the size of each pool, so a thread never waits for a connection while holding a worker,
+and a burst of requests queues on the event loop rather than as dozens of threads contending for
+the interpreter (c=32 served 14x fewer pages/s than c=4 that way on MariaDB). Readiness checks
+the database on a connection of its own (`database_answers`). No read is cached on a server
+database: other replicas commit to it too, and no notification reaches this one before its next
+read could start, so a cache could answer older than the data; only a page's rendering is kept,
+for equal rows.
 """
 
 from __future__ import annotations
@@ -94,7 +95,7 @@ class Services:
     # server databases: shapes by the rows they were made from (see `shaped`), and read
     # connections kept between prepared reads, with their last use
     _shapes: ShapeMemo = field(default_factory=ShapeMemo)
-    _async_reads: AsyncReads | None = None  # PostgreSQL: prepared reads on the event loop
+    _async_reads: AsyncReads | None = None  # prepared reads on the event loop, where supported
     _kept_reads: list[tuple[PoolProxiedConnection, float]] = field(default_factory=list)
     # the worker limiters of one event loop (a limiter belongs to the loop that made it)
     _limiters: dict[str, anyio.CapacityLimiter] = field(default_factory=dict)

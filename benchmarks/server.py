@@ -13,8 +13,10 @@ baseline.
 `--database URL` (repeatable; `sqlite` for the default file) runs the same scenario on each
 database in one run, with a fresh database per server (a given URL's database is used by the
 100-row server and `<database>_large` by the 100 000-row one: both must exist and be empty),
-and closes with a comparison: each shared database's list pages at c=32 against SQLite's in the
-same run (goal >= 0.5x), p99 <= 50 ms, throughput flat or rising from c=4 to c=32, c=1 p50 <= 3 ms.
+and closes with a comparison (every database's servers run at once and each measurement runs on
+each database in turn, so the ratios compare the same minutes of a shared machine): each shared
+database's list pages at c=32 against SQLite's in the same run (goal >= 0.5x), p99 <= 50 ms,
+throughput flat or rising from c=4 to c=32, c=1 p50 <= 3 ms.
 `tests/databases.py` can start throwaway servers: `--database postgresql` or `--database mariadb`
 does that (`--database mariadb+mysqldb`: the same server through mysqlclient). `--env NAME=VALUE`
 passes a setting to every Bassa server (e.g. BASSA_DB_POOL_SIZE=8); `--quick` measures only the
@@ -232,6 +234,7 @@ def main() -> None:
     databases = args.database or [SQLITE]
     extra_env = dict(item.split("=", 1) for item in args.env)
     started: dict[str, DatabaseServer] = {}
+    scenarios: dict[str, Scenario] = {}
     outcomes: dict[str, Outcome] = {}
     try:
         for database in databases:
@@ -248,9 +251,19 @@ def main() -> None:
                     database,
                     database.replace("?", "_large?", 1) if "?" in database else database + "_large",
                 )
+            scenarios[database] = Scenario(urls, extra_env, seconds=args.seconds, quick=args.quick)
+            scenarios[database].start()
+        steps = len(next(iter(scenarios.values())).plan)
+        for connections in CONCURRENCY:
+            for step in range(steps):
+                for scenario in scenarios.values():
+                    scenario.measure(connections, step)
+        for database, scenario in scenarios.items():
             print(f"== {database}", flush=True)
-            outcomes[database] = run_scenario(args.seconds, urls, extra_env, quick=args.quick)
+            outcomes[database] = scenario.finish()
     finally:
+        for scenario in scenarios.values():
+            scenario.stop()
         for server in started.values():
             server.stop()
     if len(outcomes) > 1:
@@ -262,35 +275,38 @@ def _with_driver(url: str, driver: str) -> str:
     return f"{scheme.split('+')[0]}+{driver}://{rest}"
 
 
-def run_scenario(
-    seconds: int, urls: tuple[str, str], extra_env: dict[str, str], *, quick: bool = False
-) -> Outcome:
-    """The measurements on one database (`urls`: the small and the large server's; "" SQLite)."""
-    work = Path(tempfile.mkdtemp(prefix="bassa-bench-"))
-    quiet = {
-        "BASSA_ENGINE": "0",
-        "BASSA_QUOTA_BYTES": str(10**18),
-        # the login storm stands for many clients: one address must not be throttled as a guesser
-        "BASSA_LOGIN_FREE_FAILURES": "1000000",
-        "BASSA_LOGIN_CLIENT_FREE_FAILURES": "1000000",
-        **extra_env,
-    }
-    small = LiveServer(data_dir=work / "small", extra_env=quiet, database_url=urls[0])
-    large = LiveServer(data_dir=work / "large", extra_env=quiet, database_url=urls[1])
-    baseline: subprocess.Popen[bytes] | None = None
-    try:
-        small.start()
-        large.start()
-        tokens = {"small": seed(small, SMALL), "large": seed(large, LARGE)}
-        servers = {"small": small, "large": large}
-        login = Endpoint(
+class Scenario:
+    """The servers and measurements of one database (`urls`: the small and the large server's;
+    "" for SQLite). Every database's scenario starts first; then each measurement runs on every
+    database in turn, so the ratios between databases compare the same minutes of a shared
+    machine."""
+
+    def __init__(
+        self, urls: tuple[str, str], extra_env: dict[str, str], *, seconds: int, quick: bool
+    ) -> None:
+        self.seconds = seconds
+        self.work = Path(tempfile.mkdtemp(prefix="bassa-bench-"))
+        quiet = {
+            "BASSA_ENGINE": "0",
+            "BASSA_QUOTA_BYTES": str(10**18),
+            # the login storm stands for many clients: one address is not to be throttled
+            "BASSA_LOGIN_FREE_FAILURES": "1000000",
+            "BASSA_LOGIN_CLIENT_FREE_FAILURES": "1000000",
+            **extra_env,
+        }
+        self.servers = {
+            name: LiveServer(data_dir=self.work / name, extra_env=quiet, database_url=url)
+            for name, url in zip(("small", "large"), urls, strict=True)
+        }
+        self.tokens: dict[str, str] = {}
+        self.login = Endpoint(
             "login",
             "POST",
             "/api/login",
             f"user_name={USER}&password={PASSWORD}",
             "application/x-www-form-urlencoded",
         )
-        lists = [
+        self.lists = [
             ("small", Endpoint(COMPLETED_SMALL, "GET", "/api/downloads/1", token=True)),
             ("large", Endpoint(COMPLETED_LARGE, "GET", "/api/downloads/1", token=True)),
             ("large", Endpoint(OWN_LARGE, "GET", "/api/user/downloads/1", token=True)),
@@ -303,24 +319,46 @@ def run_scenario(
             "application/json",
             token=True,
         )
-        plan = lists if quick else [("small", login), *lists, ("small", add)]
-        if not quick:
-            baseline, baseline_url = start_baseline(_responses(plan, servers, tokens), work)
-        rows: list[tuple[str, int, Result, Result | None]] = []
-        for connections in CONCURRENCY:
-            for kind, endpoint in plan:
-                url = servers[kind].url
-                wrk(url, endpoint, tokens[kind], connections, 1)  # warm up
-                ours = wrk(url, endpoint, tokens[kind], connections, seconds)
-                base = None
-                if baseline is not None:
-                    wrk(baseline_url, endpoint, tokens[kind], connections, 1)
-                    base = wrk(baseline_url, endpoint, tokens[kind], connections, seconds)
-                rows.append((endpoint.name, connections, ours, base))
-        report(rows)
+        self.plan = self.lists if quick else [("small", self.login), *self.lists, ("small", add)]
+        self.quick = quick
+        self.baseline: subprocess.Popen[bytes] | None = None
+        self.baseline_url = ""
+        self.rows: list[tuple[str, int, Result, Result | None]] = []
+
+    def start(self) -> None:
+        """Start and seed both servers, and the baseline app unless quick."""
+        for server in self.servers.values():
+            server.start()
+        self.tokens = {
+            "small": seed(self.servers["small"], SMALL),
+            "large": seed(self.servers["large"], LARGE),
+        }
+        if not self.quick:
+            responses = _responses(self.plan, self.servers, self.tokens)
+            self.baseline, self.baseline_url = start_baseline(responses, self.work)
+
+    def measure(self, connections: int, step: int) -> None:
+        """One planned request at `connections`, on the server and the baseline."""
+        kind, endpoint = self.plan[step]
+        url, token, seconds = self.servers[kind].url, self.tokens[kind], self.seconds
+        wrk(url, endpoint, token, connections, 1)  # warm up
+        ours = wrk(url, endpoint, token, connections, seconds)
+        base = None
+        if self.baseline is not None:
+            wrk(self.baseline_url, endpoint, token, connections, 1)
+            base = wrk(self.baseline_url, endpoint, token, connections, seconds)
+        self.rows.append((endpoint.name, connections, ours, base))
+
+    def finish(self) -> Outcome:
+        """The table, then login at c=4, the login storm and the memory rounds."""
+        report(self.rows)
+        servers, tokens, seconds = self.servers, self.tokens, self.seconds
+        small = servers["small"]
         rss = {name: [rss_mib(server)] for name, server in servers.items()}
-        login_c4 = wrk(small.url, login, "", 4, seconds)
-        storm_login, storm_list = login_storm(small, login, lists[0][1], tokens["small"], seconds)
+        login_c4 = wrk(small.url, self.login, "", 4, seconds)
+        storm_login, storm_list = login_storm(
+            small, self.login, self.lists[0][1], tokens["small"], seconds
+        )
         print(
             f"login c=4: {login_c4.rps:.0f} req/s, p50 {login_c4.p50_ms:.1f} ms, "
             f"p99 {login_c4.p99_ms:.1f} ms\n"
@@ -331,7 +369,7 @@ def run_scenario(
             flush=True,
         )
         for _ in range(2):  # rounds two and three of the list load at c=32
-            for kind, endpoint in lists:
+            for kind, endpoint in self.lists:
                 wrk(servers[kind].url, endpoint, tokens[kind], 32, seconds)
             for name, server in servers.items():
                 rss[name].append(rss_mib(server))
@@ -343,14 +381,16 @@ def run_scenario(
                 + f" MiB: {growth:.2f}x {'met' if growth <= 1.2 else 'MISSED'} (goal <= 1.2x)",
                 flush=True,
             )
-        return Outcome(rows, login_c4, storm_list, storm_login, rss)
-    finally:
-        if baseline is not None:
-            baseline.terminate()
-            baseline.wait()
-        small.stop()
-        large.stop()
-        shutil.rmtree(work, ignore_errors=True)
+        return Outcome(self.rows, login_c4, storm_list, storm_login, rss)
+
+    def stop(self) -> None:
+        """Stop the servers and the baseline; remove the work folder."""
+        if self.baseline is not None:
+            self.baseline.terminate()
+            self.baseline.wait()
+        for server in self.servers.values():
+            server.stop()
+        shutil.rmtree(self.work, ignore_errors=True)
 
 
 def _responses(

@@ -47,9 +47,9 @@ CONNECT_TIMEOUT_SECONDS = 10
 IDLE_PING_SECONDS = 10.0
 # readiness: one connection of its own, answers within a second or counts as down
 PROBE_TIMEOUT_SECONDS = 1.0
-# the download engine and the migrations: a pool apart from the requests' (3 connections)
+# the download engine and the metrics: a pool apart from the requests' (4 connections at most)
 MAINTENANCE_POOL_SIZE = 2
-MAINTENANCE_OVERFLOW = 1
+MAINTENANCE_OVERFLOW = 2
 CONFLICT_ATTEMPTS = 5
 CONFLICT_PAUSE_SECONDS = 0.02
 _SQLSTATES = frozenset({"40001", "40P01"})  # serialization_failure, deadlock_detected
@@ -122,14 +122,15 @@ class DatabasePools:
     """The connection pools of one server process, each with its own job and limits.
 
     - `transactions`: request work that writes (one short transaction per call);
-    - `reads`: the requests' prepared reads; on a server database autocommit connections (no
-      BEGIN, no reset), kept between reads (see _services.py);
-    - `maintenance`: migrations and the download engine, whose passes may run longer
-      (`BASSA_DB_ENGINE_STATEMENT_TIMEOUT`);
+    - `reads`: the requests' prepared reads where they cannot run on the event loop (see
+      _async_reads.py, which holds as many connections of its own instead): autocommit
+      connections (no BEGIN, no reset), kept between reads (see _services.py);
+    - `maintenance`: the download engine and the metrics, whose work may run longer
+      (`BASSA_DB_ENGINE_STATEMENT_TIMEOUT`); migrations get a connection without a limit;
     - `probe`: readiness, one connection, so it never waits behind busy request connections.
 
-    On a server database the request pools hold `BASSA_DB_POOL_SIZE` connections each, and the
-    process at most 2 x that + 4.
+    On a server database the request reads and transactions hold `BASSA_DB_POOL_SIZE`
+    connections each, and the process at most 2 x that + 6 (one for the migrations at start).
     """
 
     transactions: Engine
@@ -153,15 +154,15 @@ def make_pools(settings: Settings) -> DatabasePools:
         # for a connection would stop everything (see _services.py)
         requests |= {"pool_size": settings.db_pool_size, "max_overflow": 0}
     transactions = make_engine(url, **requests)
+    maintenance: dict[str, Any] = (
+        {} if sqlite else {"pool_size": MAINTENANCE_POOL_SIZE, "max_overflow": MAINTENANCE_OVERFLOW}
+    )
     return DatabasePools(
         transactions=transactions,
         # SQLite reads run on a kept connection of the transactions engine (see _services.py)
         reads=transactions if sqlite else make_engine(url, autocommit=True, **requests),
         maintenance=make_engine(
-            url,
-            statement_timeout=settings.db_engine_statement_timeout,
-            pool_size=MAINTENANCE_POOL_SIZE,
-            max_overflow=MAINTENANCE_OVERFLOW,
+            url, statement_timeout=settings.db_engine_statement_timeout, **maintenance
         ),
         probe=make_engine(
             url,
