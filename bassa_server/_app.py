@@ -31,7 +31,7 @@ from bassa_sdk._generated.spec_facts import REQUEST_HEADERS, RESPONSE_HEADERS
 from bassa_server._auth import SessionTokens, ShareTokens, hash_password
 from bassa_server._config import Settings
 from bassa_server._db import migrate
-from bassa_server._db.engine import make_engine, make_session_factory
+from bassa_server._db.engine import make_engine, make_pools, make_session_factory
 from bassa_server._db.models import User
 from bassa_server._db.shared_folder import FolderMismatchError, check_downloads_folder
 from bassa_server._engine import DownloadEngine
@@ -64,13 +64,14 @@ def version() -> str:
 
 def create_app(settings: Settings, *, clock: Callable[[], float] = time.time) -> Starlette:
     """The Bassa server app for `settings` (nothing touches the database until startup)."""
-    database = make_engine(settings.database_url)
-    sessions = make_session_factory(database)
+    pools = make_pools(settings)
+    maintenance = make_session_factory(pools.maintenance)
     registry = CollectorRegistry()
     services = Services(
         settings=settings,
-        database=database,
-        sessions=sessions,
+        pools=pools,
+        sessions=make_session_factory(pools.transactions),
+        maintenance_sessions=maintenance,
         tokens=SessionTokens(settings.secret_key, settings.token_ttl_seconds, clock),
         shares=ShareTokens(settings.secret_key, clock),
         registry=registry,
@@ -79,7 +80,7 @@ def create_app(settings: Settings, *, clock: Callable[[], float] = time.time) ->
     )
     services.lifespan_services.extend(_lifespan_services(services))
     metrics = ApiMetrics(registry, version())
-    registry.register(DatabaseCollector(sessions))
+    registry.register(DatabaseCollector(maintenance))
 
     security = Security(services)
     operations = read_operations(inline_refs(load_document("bassa_server", SPEC_RESOURCE)))
@@ -139,7 +140,10 @@ def _lifespan_services(services: Services) -> list[LifespanService]:
     started: list[LifespanService] = [services.zips]
     if services.settings.engine:
         services.download_engine = DownloadEngine(
-            services.settings, services.sessions, services.registry, clock=services.clock
+            services.settings,
+            services.maintenance_sessions,
+            services.registry,
+            clock=services.clock,
         )
         started.append(services.download_engine)
     return started
@@ -179,10 +183,15 @@ def _create_admin(services: Services) -> str | None:
 
 def _prepare_database(services: Services) -> None:
     """Migrate to the newest schema and create the bootstrap admin when missing."""
-    migrate.upgrade(services.database)
     settings = services.settings
+    # migrations run without a statement time limit, on a connection of their own
+    engine = make_engine(settings.database_url)
     try:
-        check_downloads_folder(services.sessions, settings.downloads_dir)
+        migrate.upgrade(engine)
+    finally:
+        engine.dispose()
+    try:
+        check_downloads_folder(services.maintenance_sessions, settings.downloads_dir)
     except FolderMismatchError as exc:
         logger.error("refusing to start: %s", exc)
         raise

@@ -1,6 +1,7 @@
 """Passwords, session tokens, share tokens and the server key.
 
-Passwords are argon2 hashes (slow on purpose: callers run `hash`/`verify` off the event loop).
+Passwords are argon2 hashes (slow on purpose: callers run `hash`/`verify` off the event loop, on
+the password-hashing threads, see `hash_password_async`).
 Session tokens are itsdangerous-signed (user name, session stamp) pairs with a timestamp; they
 expire `ttl` seconds after they were minted and every authenticated response mints a fresh one, so
 a session slides. The session stamp is a random value kept with the account and replaced whenever
@@ -13,16 +14,17 @@ stand in for the other. The clock is injected so tests can mint tokens in the pa
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hmac
 import os
 import secrets
+import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-import anyio
-import anyio.to_thread
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from itsdangerous import BadData, TimestampSigner, URLSafeSerializer, URLSafeTimedSerializer
@@ -52,29 +54,35 @@ def verify_password(password_hash: str | None, password: str) -> bool:
         return False
 
 
-_limiters: dict[int, anyio.CapacityLimiter] = {}
+# Hashes run on threads of their own, one per core, at a lower CPU priority (niceness 5: about a
+# quarter of a contended core against the event loop's three quarters), so a login storm neither
+# holds the worker threads that database work runs on nor takes the CPU the event loop needs to
+# answer everybody else (benchmarks/server.py measures a list's p99 during a storm of 32
+# connections logging in). 32 parallel 19 MiB hashes on 2 cores thrash memory and served 13
+# logins/s where one per core serves over 20.
+HASH_NICENESS = 5
+_hash_workers = ThreadPoolExecutor(
+    max_workers=os.cpu_count() or 1,
+    thread_name_prefix="bassa-password-hash",
+    initializer=lambda: _lower_priority(HASH_NICENESS),
+)
 
 
-def _password_limiter() -> anyio.CapacityLimiter:
-    # one hash per core at a time: 32 parallel 19 MiB hashes on 2 cores thrash memory and
-    # served 13 logins/s where one per core serves over 20 (benchmarks/server.py); one limiter
-    # per event loop, as a limiter belongs to the loop that made it
-    loop = id(asyncio.get_running_loop())
-    if loop not in _limiters:
-        _limiters.clear()
-        _limiters[loop] = anyio.CapacityLimiter(os.cpu_count() or 1)
-    return _limiters[loop]
+def _lower_priority(niceness: int) -> None:
+    """Make the calling thread (alone, on Linux) yield the CPU to the rest of the process."""
+    with contextlib.suppress(OSError, AttributeError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), niceness)
 
 
 async def hash_password_async(password: str) -> str:
-    """`hash_password` in a worker thread, at most one per CPU at a time."""
-    return await anyio.to_thread.run_sync(hash_password, password, limiter=_password_limiter())
+    """`hash_password` on a password-hashing thread."""
+    return await asyncio.get_running_loop().run_in_executor(_hash_workers, hash_password, password)
 
 
 async def verify_password_async(password_hash: str | None, password: str) -> bool:
-    """`verify_password` in a worker thread, at most one per CPU at a time."""
-    return await anyio.to_thread.run_sync(
-        verify_password, password_hash, password, limiter=_password_limiter()
+    """`verify_password` on a password-hashing thread."""
+    return await asyncio.get_running_loop().run_in_executor(
+        _hash_workers, verify_password, password_hash, password
     )
 
 

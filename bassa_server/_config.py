@@ -83,6 +83,13 @@ class Settings:
     login_client_free_failures: int = 30
     login_backoff_seconds: float = 1.0
     login_max_backoff_seconds: float = 900.0
+    # database pools (see _db/engine.py): request reads and request transactions each hold this
+    # many connections on a server database, and as many requests work on each at once
+    db_pool_size: int = 5
+    # seconds a request's statement may run (0: no limit); the download engine's passes and
+    # sweeps get their own allowance; migrations have none
+    db_statement_timeout: float = 5.0
+    db_engine_statement_timeout: float = 60.0
 
     @classmethod
     def load(
@@ -121,9 +128,13 @@ class Settings:
             "login_max_backoff_seconds",
             "engine_poll_seconds",
             "engine_heartbeat_seconds",
+            "db_pool_size",
         ):
             if getattr(self, name) <= 0:
                 raise ValueError(f"{ENV_PREFIX}{name.upper()}: must be greater than 0")
+        for name in ("db_statement_timeout", "db_engine_statement_timeout"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{ENV_PREFIX}{name.upper()}: 0 (no limit) or more seconds")
         if self.engine_claim_timeout_seconds < 3 * self.engine_heartbeat_seconds:
             # a replica stops its transfers when its claims are one heartbeat from expiring; two
             # missed heartbeats must not be enough for another replica to take them over

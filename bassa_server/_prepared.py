@@ -66,3 +66,18 @@ class PreparedRead:
             return [tuple(row) for row in cursor.fetchall()]
         finally:
             cursor.close()
+
+    async def all_async(
+        self, connection: Any, dialect: Dialect, **values: Any
+    ) -> list[tuple[Any, ...]]:
+        """`all` on an asynchronous connection (psycopg's `AsyncConnection`)."""
+        compiled = self._compiled(dialect)
+        params = {**compiled.defaults, **values}
+        bound: Any = (
+            tuple(params[name] for name in compiled.positional)
+            if compiled.positional is not None
+            else params
+        )
+        async with connection.cursor() as cursor:
+            await cursor.execute(compiled.sql, bound)
+            return [tuple(row) for row in await cursor.fetchall()]

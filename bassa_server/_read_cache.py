@@ -6,6 +6,10 @@ still a read would return exactly what it returned before: a list page then cost
 (a few µs) instead of the query and its JSON (~140 µs, about half of the request; see
 benchmarks/server.py). A commit by the API, the engine or another replica sharing the file
 empties the cache before the next read, so no answer is ever older than the database.
+
+A server database has no such number that another replica's commit changes before this one's
+next read could start, so there every read runs; `ShapeMemo` keeps only what was made from rows
+(a page's JSON), for the next read that returns the same rows.
 """
 
 from __future__ import annotations
@@ -57,3 +61,25 @@ def data_version(dbapi_connection: Any) -> int:
         return version
     finally:
         cursor.close()
+
+
+class ShapeMemo:
+    """Values made from a read's rows, found again by the read and the rows themselves."""
+
+    def __init__(self, max_entries: int = MAX_ENTRIES) -> None:
+        self._max_entries = max_entries
+        self._values: dict[Hashable, Any] = {}
+
+    def get(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """The value kept for `key` (which must hold the rows), else `compute()` (then kept)."""
+        try:
+            found: T = self._values[key]
+        except KeyError:
+            pass
+        else:
+            return found
+        value = compute()
+        if len(self._values) >= self._max_entries:
+            self._values.clear()
+        self._values[key] = value
+        return value

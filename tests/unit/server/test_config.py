@@ -72,3 +72,22 @@ def test_a_claim_timeout_shorter_than_three_heartbeats_is_refused(tmp_path: Path
         Settings.load({"data_dir": tmp_path}, environ={"BASSA_ENGINE_CLAIM_TIMEOUT_SECONDS": "14"})
     settings = Settings.load({"data_dir": tmp_path}, environ={})
     assert (settings.engine_heartbeat_seconds, settings.engine_claim_timeout_seconds) == (5, 20)
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("BASSA_DB_POOL_SIZE", "0"),
+        ("BASSA_DB_STATEMENT_TIMEOUT", "-1"),
+        ("BASSA_DB_ENGINE_STATEMENT_TIMEOUT", "-0.5"),
+    ],
+)
+def test_database_limits_that_would_stop_every_request_are_refused(
+    tmp_path: Path, variable: str, value: str
+) -> None:
+    """A pool of no connections or a negative statement limit fails at start, naming the
+    variable (0 seconds is allowed: it means no limit)."""
+    with pytest.raises(ValueError, match=variable):
+        Settings.load({"data_dir": tmp_path}, environ={variable: value})
+    unlimited = Settings.load({"data_dir": tmp_path}, environ={"BASSA_DB_STATEMENT_TIMEOUT": "0"})
+    assert unlimited.db_statement_timeout == 0
