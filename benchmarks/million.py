@@ -112,8 +112,10 @@ def seed(database_url: str, rows: int, users: int) -> Seeded:
     password_hash = hash_password(PASSWORD)
     engine = make_engine(database_url)
     try:
-        for table, source in ((User, _users(users, password_hash, now)),
-                              (Download, _downloads(rows, users, now))):
+        for table, source in (
+            (User, _users(users, password_hash, now)),
+            (Download, _downloads(rows, users, now)),
+        ):
             batch: list[dict[str, Any]] = []
             for row in source:
                 batch.append(row)
@@ -195,8 +197,12 @@ def plan(url: str, seeded: Seeded, admin: str, bench: str) -> list[tuple[Endpoin
         (Endpoint("signup requests", "GET", "/api/user/requests", token=True), admin),
         (Endpoint("heavy users", "GET", "/api/user/heavy", token=True), admin),
         (Endpoint("queue", "GET", "/api/queue", token=True), bench),
-        (Endpoint("download status", "GET", f"/api/download/{added.json()['id']}/status", token=True),
-         adder),
+        (
+            Endpoint(
+                "download status", "GET", f"/api/download/{added.json()['id']}/status", token=True
+            ),
+            adder,
+        ),
         (Endpoint("metrics", "GET", "/metrics"), ""),
         (
             Endpoint(

@@ -2,24 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from bassa_server import _accounts as accounts
 from bassa_server._auth import hash_password_async, new_session_stamp
-from bassa_server._db.models import COMPLETED, DELETED, Download, User
+from bassa_server._db.models import Download, User
+from bassa_server._handlers import _cursors as cursors
 from bassa_server._handlers._common import SUCCESS, reply, services
 from bassa_server._handlers.auth import create_user
+from bassa_server._lifecycle import _counters as counters
 from bassa_server._openapi import HandlerSet, OperationCall
 from bassa_server._security import SessionUser, session_user
 
 handlers = HandlerSet()
-HEAVY_USERS = 10
-HEAVY_WINDOW_SECONDS = 30 * 24 * 60 * 60
 
 
 SUMMARY_COLUMNS = (User.user_name, User.auth, User.email, User.approved, User.blocked)
@@ -35,47 +36,67 @@ def _summary(user: Any) -> dict[str, Any]:
     }
 
 
+# a legacy request (no `limit`, no `cursor`) gets at most this many users; the header says more
+LEGACY_USER_CAP = 500
+DEFAULT_USER_LIMIT = 100
+USERS_CURSOR = "users"
+
+
+async def _user_page(
+    call: OperationCall, columns: tuple[Any, ...], where: Any, shape: Callable[[Any], Any]
+) -> Response:
+    """One page of users matching `where`, by name: the legacy cap or `limit` after `cursor`,
+    with the cursor of the next page when there may be more (one row more is read to know)."""
+    limit, cursor = call.params.get("limit"), call.params.get("cursor")
+    if limit is None:
+        limit = LEGACY_USER_CAP if cursor is None else DEFAULT_USER_LIMIT
+    query = select(*columns).where(where)
+    if cursor is not None:
+        (after,) = cursors.decode(cursor, USERS_CURSOR, str)
+        query = query.where(User.user_name > after)
+    query = query.order_by(User.user_name).limit(limit + 1)
+    rows = await services(call).read_db(lambda db: db.execute(query).all())
+    headers = {}
+    if len(rows) > limit:
+        rows = rows[:limit]
+        headers[cursors.NEXT_CURSOR_HEADER] = cursors.encode(USERS_CURSOR, rows[-1].user_name)
+    return reply([shape(row) for row in rows], headers=headers)
+
+
 @handlers.operation("list_users")
 async def list_users(call: OperationCall) -> Response:
-    """Every user that is not blocked, by name."""
-    query = select(*SUMMARY_COLUMNS).where(User.blocked.is_(False)).order_by(User.user_name)
-    users = await services(call).read_db(lambda db: db.execute(query).all())
-    return reply([_summary(user) for user in users])
+    """Users that are not blocked, by name, a page at a time."""
+    return await _user_page(call, SUMMARY_COLUMNS, User.blocked.is_(False), _summary)
 
 
 @handlers.operation("list_blocked_users")
 async def list_blocked_users(call: OperationCall) -> Response:
-    """Every blocked user, by name."""
-    query = select(*SUMMARY_COLUMNS).where(User.blocked.is_(True)).order_by(User.user_name)
-    users = await services(call).read_db(lambda db: db.execute(query).all())
-    return reply([_summary(user) for user in users])
+    """Blocked users, by name, a page at a time."""
+    return await _user_page(call, SUMMARY_COLUMNS, User.blocked.is_(True), _summary)
 
 
 @handlers.operation("list_signup_requests")
 async def list_signup_requests(call: OperationCall) -> Response:
-    """Every user waiting for approval, by name."""
-    query = select(User.user_name, User.email).where(User.approved.is_(False))
-    rows = await services(call).read_db(lambda db: db.execute(query.order_by(User.user_name)).all())
-    return reply([{"user_name": name, "email": email} for name, email in rows])
+    """Users waiting for approval, by name, a page at a time."""
+    return await _user_page(
+        call,
+        (User.user_name, User.email),
+        User.approved.is_(False),
+        lambda row: {"user_name": row.user_name, "email": row.email},
+    )
 
 
 @handlers.operation("list_heavy_users")
 async def list_heavy_users(call: OperationCall) -> Response:
-    """The ten users with the most bytes completed in the last 30 days."""
+    """The ten users with the most bytes completed in the last 30 days (whole UTC days), from
+    the totals the database keeps."""
     svc = services(call)
-    total = func.sum(Download.size).label("total")
-    query = (
-        select(Download.user_name, total)
-        .where(
-            Download.status.in_((COMPLETED, DELETED)),
-            Download.completed_time > svc.now() - HEAVY_WINDOW_SECONDS,
-        )
-        .group_by(Download.user_name)
-        .order_by(total.desc(), Download.user_name)
-        .limit(HEAVY_USERS)
-    )
-    rows = await svc.read_db(lambda db: db.execute(query).all())
-    return reply([{"user_name": name, "size": int(size or 0)} for name, size in rows])
+    now = svc.now()
+    rows = await svc.read_db(lambda db: counters.heavy_users(db, now))
+    if rows is None:  # a new day: the window moves first (once, whichever replica is first)
+        await svc.run_db(lambda session: counters.advance_heavy_window(session, now))
+        rows = await svc.read_db(lambda db: counters.heavy_users(db, now)) or []
+    return reply([{"user_name": name, "size": size} for name, size in rows])
 
 
 @handlers.operation("add_user")
@@ -149,6 +170,9 @@ async def delete_user(call: OperationCall) -> Response:
 
     def remove(session: Session) -> None:
         accounts.require_user(session, name)
+        # the downloads first, by name: MariaDB/MySQL fire no trigger for a cascade, and the
+        # kept counts must lose these rows too
+        session.execute(delete(Download).where(Download.user_name == name))
         session.execute(delete(User).where(User.user_name == name))
 
     await services(call).run_db(remove)
