@@ -1,6 +1,6 @@
 """Counters kept by triggers: downloads by status, accounts by state, completed bytes per day.
 
-`/api/queue`, the `/metrics` gauges and the heavy users counted or summed the whole `downloads`
+The queue status, the `/metrics` gauges and the heavy users counted or summed the whole `downloads`
 table on every request (over 100 ms at a million rows). The database now keeps the answers, in
 the same transaction as the change, whoever writes (the API, any replica's engine, retention,
 an operator's SQL):
