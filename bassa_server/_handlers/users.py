@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, false, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from starlette.responses import Response
@@ -18,72 +19,99 @@ from bassa_server._handlers._common import SUCCESS, reply, services
 from bassa_server._handlers.auth import create_user
 from bassa_server._lifecycle import _counters as counters
 from bassa_server._openapi import HandlerSet, OperationCall
+from bassa_server._prepared import PreparedRead
 from bassa_server._security import SessionUser, session_user
 
 handlers = HandlerSet()
-
-
-SUMMARY_COLUMNS = (User.user_name, User.auth, User.email, User.approved, User.blocked)
-
-
-def _summary(user: Any) -> dict[str, Any]:
-    return {
-        "user_name": user.user_name,
-        "auth": user.auth,
-        "email": user.email,
-        "approved": user.approved,
-        "blocked": user.blocked,
-    }
 
 
 # a legacy request (no `limit`, no `cursor`) gets at most this many users; the header says more
 LEGACY_USER_CAP = 500
 DEFAULT_USER_LIMIT = 100
 USERS_CURSOR = "users"
+_SUMMARY = (User.user_name, User.auth, User.email, User.approved, User.blocked)
+_REQUEST = (User.user_name, User.email)
 
 
-async def _user_page(
-    call: OperationCall, columns: tuple[Any, ...], where: Any, shape: Callable[[Any], Any]
-) -> Response:
-    """One page of users matching `where`, by name: the legacy cap or `limit` after `cursor`,
-    with the cursor of the next page when there may be more (one row more is read to know)."""
+@dataclass(frozen=True)
+class _UserList:
+    """A user list's two reads, built once (indexes (blocked, user_name) and (approved,
+    user_name) serve them): from the start, and after a name."""
+
+    first: PreparedRead
+    after: PreparedRead
+    shape: Callable[[tuple[Any, ...]], dict[str, Any]]
+
+    @classmethod
+    def of(
+        cls,
+        columns: tuple[Any, ...],
+        where: Any,
+        shape: Callable[[tuple[Any, ...]], dict[str, Any]],
+    ) -> _UserList:
+        """The reads of the users matching `where`, by name, at most `limit` rows."""
+        query = select(*columns).where(where).order_by(User.user_name).limit(bindparam("limit"))
+        return cls(
+            PreparedRead(query),
+            PreparedRead(query.where(User.user_name > bindparam("after"))),
+            shape,
+        )
+
+
+def _summary(row: tuple[Any, ...]) -> dict[str, Any]:
+    # booleans come back as 0/1 from SQLite and MariaDB
+    name, auth, email, approved, blocked = row
+    return {
+        "user_name": name,
+        "auth": auth,
+        "email": email,
+        "approved": bool(approved),
+        "blocked": bool(blocked),
+    }
+
+
+_USERS = _UserList.of(_SUMMARY, User.blocked == false(), _summary)
+_BLOCKED = _UserList.of(_SUMMARY, User.blocked == true(), _summary)
+_REQUESTS = _UserList.of(
+    _REQUEST, User.approved == false(), lambda row: {"user_name": row[0], "email": row[1]}
+)
+
+
+async def _user_page(call: OperationCall, users: _UserList) -> Response:
+    """One page of a user list: the legacy cap or `limit` after `cursor`, with the cursor of
+    the next page when there may be more (one row more is read to know)."""
     limit, cursor = call.params.get("limit"), call.params.get("cursor")
     if limit is None:
         limit = LEGACY_USER_CAP if cursor is None else DEFAULT_USER_LIMIT
-    query = select(*columns).where(where)
+    svc = services(call)
     if cursor is not None:
         (after,) = cursors.decode(cursor, USERS_CURSOR, str)
-        query = query.where(User.user_name > after)
-    query = query.order_by(User.user_name).limit(limit + 1)
-    rows = await services(call).read_db(lambda db: db.execute(query).all())
+        rows = await svc.prepared(users.after, limit=limit + 1, after=after)
+    else:
+        rows = await svc.prepared(users.first, limit=limit + 1)
     headers = {}
     if len(rows) > limit:
         rows = rows[:limit]
-        headers[cursors.NEXT_CURSOR_HEADER] = cursors.encode(USERS_CURSOR, rows[-1].user_name)
-    return reply([shape(row) for row in rows], headers=headers)
+        headers[cursors.NEXT_CURSOR_HEADER] = cursors.encode(USERS_CURSOR, rows[-1][0])
+    return reply([users.shape(row) for row in rows], headers=headers)
 
 
 @handlers.operation("list_users")
 async def list_users(call: OperationCall) -> Response:
     """Users that are not blocked, by name, a page at a time."""
-    return await _user_page(call, SUMMARY_COLUMNS, User.blocked.is_(False), _summary)
+    return await _user_page(call, _USERS)
 
 
 @handlers.operation("list_blocked_users")
 async def list_blocked_users(call: OperationCall) -> Response:
     """Blocked users, by name, a page at a time."""
-    return await _user_page(call, SUMMARY_COLUMNS, User.blocked.is_(True), _summary)
+    return await _user_page(call, _BLOCKED)
 
 
 @handlers.operation("list_signup_requests")
 async def list_signup_requests(call: OperationCall) -> Response:
     """Users waiting for approval, by name, a page at a time."""
-    return await _user_page(
-        call,
-        (User.user_name, User.email),
-        User.approved.is_(False),
-        lambda row: {"user_name": row.user_name, "email": row.email},
-    )
+    return await _user_page(call, _REQUESTS)
 
 
 @handlers.operation("list_heavy_users")
