@@ -30,35 +30,46 @@ from bassa_server._redact import redact_link
 from bassa_server._security import session_user
 
 handlers = HandlerSet()
+
+
+def _page(order: tuple[Any, ...], *where: Any) -> PreparedRead:
+    """A page of the downloads matching `where` in `order`: first its ids from the index alone
+    (a covering range scan that skips `offset` entries), then those 15 rows. Asked for whole
+    rows at once, MariaDB reads every skipped row and may leave the range of a seek unused."""
+    ids = (
+        select(Download.id)
+        .where(*where)
+        .order_by(*order)
+        .offset(bindparam("offset"))
+        .limit(PAGE_SIZE)
+        .subquery("page")
+    )
+    return PreparedRead(
+        select(*DOWNLOAD_COLUMNS).join(ids, Download.id == ids.c.id).order_by(*order)
+    )
+
+
 # the list pages are the hottest reads: their statements are built once (indexes
 # (user_name, added_time, id) and (status, completed_time, id) serve them). A legacy page skips
 # at most MAX_PAGE pages (the spec's `Page` maximum); a page read by cursor seeks the index to
 # the last row the caller saw, so it costs the same at any depth.
-_OWN = select(*DOWNLOAD_COLUMNS).where(Download.user_name == bindparam("user_name"))
+_OWN = Download.user_name == bindparam("user_name")
 _OWN_ORDER = (Download.added_time, Download.id)
-_OWN_PAGE = PreparedRead(_OWN.order_by(*_OWN_ORDER).offset(bindparam("offset")).limit(PAGE_SIZE))
-_OWN_AFTER = PreparedRead(
-    _OWN.where(
-        Download.added_time >= bindparam("key"),
-        or_(Download.added_time > bindparam("key"), Download.id > bindparam("last_id")),
-    )
-    .order_by(*_OWN_ORDER)
-    .offset(bindparam("offset"))
-    .limit(PAGE_SIZE)
+_OWN_PAGE = _page(_OWN_ORDER, _OWN)
+_OWN_AFTER = _page(
+    _OWN_ORDER,
+    _OWN,
+    Download.added_time >= bindparam("key"),
+    or_(Download.added_time > bindparam("key"), Download.id > bindparam("last_id")),
 )
-_COMPLETED = select(*DOWNLOAD_COLUMNS).where(Download.status == COMPLETED)
+_COMPLETED = Download.status == COMPLETED
 _COMPLETED_ORDER = (Download.completed_time.desc(), Download.id.desc())
-_COMPLETED_PAGE = PreparedRead(
-    _COMPLETED.order_by(*_COMPLETED_ORDER).offset(bindparam("offset")).limit(PAGE_SIZE)
-)
-_COMPLETED_AFTER = PreparedRead(
-    _COMPLETED.where(
-        Download.completed_time <= bindparam("key"),
-        or_(Download.completed_time < bindparam("key"), Download.id < bindparam("last_id")),
-    )
-    .order_by(*_COMPLETED_ORDER)
-    .offset(bindparam("offset"))
-    .limit(PAGE_SIZE)
+_COMPLETED_PAGE = _page(_COMPLETED_ORDER, _COMPLETED)
+_COMPLETED_AFTER = _page(
+    _COMPLETED_ORDER,
+    _COMPLETED,
+    Download.completed_time <= bindparam("key"),
+    or_(Download.completed_time < bindparam("key"), Download.id < bindparam("last_id")),
 )
 _ID = DOWNLOAD_KEYS.index("id")
 _ADDED = DOWNLOAD_KEYS.index("added_time")
