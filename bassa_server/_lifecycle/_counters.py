@@ -72,9 +72,18 @@ def heavy_users(db: Session | Connection, now: int) -> list[tuple[str, int]] | N
     )
     if first_day is None or first_day < window_first_day(now):
         return None
+    # two index reads instead of a sort of every user's total: the tenth largest total, then
+    # the totals from it up (the ten, and any ties with the tenth), ties by name
+    tenth = db.scalar(
+        select(HeavyWindow.bytes)
+        .where(HeavyWindow.bytes > 0)
+        .order_by(HeavyWindow.bytes.desc())
+        .offset(HEAVY_USERS - 1)
+        .limit(1)
+    )
     rows = db.execute(
         select(HeavyWindow.user_name, HeavyWindow.bytes)
-        .where(HeavyWindow.bytes > 0)
+        .where(HeavyWindow.bytes >= (tenth or 1))
         .order_by(HeavyWindow.bytes.desc(), HeavyWindow.user_name)
         .limit(HEAVY_USERS)
     ).all()
