@@ -483,6 +483,7 @@ LIMITS: Final[Mapping[str, Limit]] = MappingProxyType(
             min_length=1, max_length=64, pattern="^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
         ),
         "UserName": Limit(min_length=1, max_length=64, pattern="^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"),
+        "UserSummaryPage": Limit(max_items=500),
         "UserUpdate.auth": Limit(minimum=0, maximum=127),
         "UserUpdate.email": Limit(min_length=3, max_length=254, pattern="^[^@\\s]+@[^@\\s]+$"),
         "UserUpdate.password": Limit(min_length=8, max_length=1024),
@@ -513,8 +514,16 @@ LIMITS: Final[Mapping[str, Limit]] = MappingProxyType(
         ),
         "get_download_status.id": Limit(minimum=1, maximum=9223372036854775807),
         "kill_queue.key": Limit(min_length=1, max_length=1024),
-        "list_completed_downloads.page": Limit(minimum=1, maximum=1000000),
-        "list_own_downloads.page": Limit(minimum=1, maximum=1000000),
+        "list_blocked_users.cursor": Limit(min_length=1, max_length=512),
+        "list_blocked_users.limit": Limit(minimum=1, maximum=500),
+        "list_completed_downloads.cursor": Limit(min_length=1, max_length=512),
+        "list_completed_downloads.page": Limit(minimum=1, maximum=100),
+        "list_own_downloads.cursor": Limit(min_length=1, max_length=512),
+        "list_own_downloads.page": Limit(minimum=1, maximum=100),
+        "list_signup_requests.cursor": Limit(min_length=1, max_length=512),
+        "list_signup_requests.limit": Limit(minimum=1, maximum=500),
+        "list_users.cursor": Limit(min_length=1, max_length=512),
+        "list_users.limit": Limit(minimum=1, maximum=500),
         "rate_download.id": Limit(minimum=1, maximum=9223372036854775807),
         "start_queue.key": Limit(min_length=1, max_length=1024),
         "unblock_user.username": Limit(
@@ -538,6 +547,12 @@ SECURITY_SCHEMES: Final[Mapping[str, SecurityScheme]] = MappingProxyType(
 #: Request headers the API reads (lower case).
 REQUEST_HEADERS: Final = ("key", "range", "token")
 #: Response headers the API declares (lower case).
-RESPONSE_HEADERS: Final = ("content-disposition", "content-range", "retry-after", "token")
+RESPONSE_HEADERS: Final = (
+    "bassa-next-cursor",
+    "content-disposition",
+    "content-range",
+    "retry-after",
+    "token",
+)
 #: Operations whose `share` parameter may carry a share token.
 SHARE_TOKEN_OPERATIONS: Final = frozenset(("fetch_zip",))

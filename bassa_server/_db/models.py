@@ -40,6 +40,11 @@ class User(Base):
     """An account; level 0 is an admin."""
 
     __tablename__ = "users"
+    __table_args__ = (
+        # the user lists page by name within one state
+        Index("ix_users_blocked_name", "blocked", "user_name"),
+        Index("ix_users_approved_name", "approved", "user_name"),
+    )
 
     user_name: Mapped[str] = mapped_column(String(64), primary_key=True)
     password_hash: Mapped[str] = mapped_column(String(255))
@@ -119,7 +124,7 @@ class CompressionJob(Base):
     created_time: Mapped[int] = mapped_column(BigInteger)
     completed_time: Mapped[int | None] = mapped_column(BigInteger, default=None)
     size: Mapped[int] = mapped_column(BigInteger, default=0)
-    # the build (revision 0007_zips): which server process builds it, until when its lease runs,
+    # the build (revision 0008): which server process builds it, until when its lease runs,
     # which attempt it is (each one writes its own partial file) and the files it zips (JSON
     # [[archive name, path], ...]), so another replica can take over a build whose owner died
     owner: Mapped[str | None] = mapped_column(String(96), default=None)
@@ -145,3 +150,68 @@ class DeploymentFact(Base):
 
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(String(255))
+
+
+# Counters kept by database triggers (revision 0007) in the same transaction as every insert,
+# delete and status change, so counts never scan the tables; see _lifecycle/_counters.py.
+COUNTER_SLOTS = 16
+DAY_SECONDS = 24 * 60 * 60
+
+
+class DownloadCount(Base):
+    """How many downloads have a status, in `COUNTER_SLOTS` slots (a download counts in slot
+    `id % COUNTER_SLOTS`) so concurrent writers rarely wait on one row; the sum is the count."""
+
+    __tablename__ = "download_counts"
+
+    status: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
+    slot: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
+    n: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class UserCount(Base):
+    """How many accounts are in a state: `kind` is 2 x blocked + approved."""
+
+    __tablename__ = "user_counts"
+
+    kind: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
+    n: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class CompletedBytesDaily(Base):
+    """Bytes of a user's downloads completed (status 3, or 2 once retention removed the file)
+    on one UTC day (`completed_time // DAY_SECONDS`); days before the heavy window are dropped."""
+
+    __tablename__ = "completed_bytes_daily"
+
+    user_name: Mapped[str] = mapped_column(
+        String(64),
+        ForeignKey("users.user_name", ondelete="CASCADE", onupdate="CASCADE"),
+        primary_key=True,
+    )
+    day: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    bytes: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class HeavyWindow(Base):
+    """Each user's completed bytes on the days from `HeavyWindowState.first_day` on: the heavy
+    users are its ten largest rows."""
+
+    __tablename__ = "heavy_window"
+    __table_args__ = (Index("ix_heavy_window_bytes", "bytes"),)
+
+    user_name: Mapped[str] = mapped_column(
+        String(64),
+        ForeignKey("users.user_name", ondelete="CASCADE", onupdate="CASCADE"),
+        primary_key=True,
+    )
+    bytes: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class HeavyWindowState(Base):
+    """The one row that says which day the heavy window starts on."""
+
+    __tablename__ = "heavy_window_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    first_day: Mapped[int] = mapped_column(Integer)

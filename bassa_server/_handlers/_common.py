@@ -61,18 +61,19 @@ def domain_refusal(exc: Exception) -> ApiError | None:
     return ApiError(status, exc.message)
 
 
-def reply(body: Any, status: int = 200) -> FastJSONResponse:
+def reply(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> FastJSONResponse:
     """A JSON reply."""
-    return FastJSONResponse(body, status_code=status)
+    return FastJSONResponse(body, status_code=status, headers=headers)
 
 
-def json_reply(body: bytes) -> Response:
+def json_reply(body: bytes, headers: dict[str, str] | None = None) -> Response:
     """A 200 reply of JSON already rendered (the same headers as `reply`)."""
-    return Response(body, media_type=FastJSONResponse.media_type)
+    return Response(body, media_type=FastJSONResponse.media_type, headers=headers)
 
 
 def page_offset(page: int) -> int:
-    """The row offset of a 1-based page."""
+    """The row offset of a 1-based page (at most `MAX_PAGE`: the spec's `Page` maximum, so
+    OFFSET never skips more than ~1,500 rows; deeper reading goes by cursor)."""
     return (page - 1) * PAGE_SIZE
 
 

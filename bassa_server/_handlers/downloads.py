@@ -8,10 +8,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, or_, select
 from starlette.responses import Response
 
 from bassa_server._db.models import COMPLETED, Download
+from bassa_server._handlers import _cursors as cursors
 from bassa_server._handlers._common import (
     DOWNLOAD_COLUMNS,
     DOWNLOAD_KEYS,
@@ -29,40 +30,108 @@ from bassa_server._redact import redact_link
 from bassa_server._security import session_user
 
 handlers = HandlerSet()
+
+
+def _page(order: tuple[Any, ...], *where: Any) -> PreparedRead:
+    """A page of the downloads matching `where` in `order`: first its ids from the index alone
+    (a covering range scan that skips `offset` entries), then those 15 rows. Asked for whole
+    rows at once, MariaDB reads every skipped row and may leave the range of a seek unused."""
+    ids = (
+        select(Download.id)
+        .where(*where)
+        .order_by(*order)
+        .offset(bindparam("offset"))
+        .limit(PAGE_SIZE)
+        .subquery("page")
+    )
+    return PreparedRead(
+        select(*DOWNLOAD_COLUMNS).join(ids, Download.id == ids.c.id).order_by(*order)
+    )
+
+
 # the list pages are the hottest reads: their statements are built once (indexes
-# (user_name, added_time, id) and (status, completed_time, id) serve them)
-_OWN_PAGE = PreparedRead(
-    select(*DOWNLOAD_COLUMNS)
-    .where(Download.user_name == bindparam("user_name"))
-    .order_by(Download.added_time, Download.id)
-    .offset(bindparam("offset"))
-    .limit(PAGE_SIZE)
+# (user_name, added_time, id) and (status, completed_time, id) serve them). A legacy page skips
+# at most MAX_PAGE pages (the spec's `Page` maximum); a page read by cursor seeks the index to
+# the last row the caller saw, so it costs the same at any depth.
+_OWN = Download.user_name == bindparam("user_name")
+_OWN_ORDER = (Download.added_time, Download.id)
+_OWN_PAGE = _page(_OWN_ORDER, _OWN)
+_OWN_AFTER = _page(
+    _OWN_ORDER,
+    _OWN,
+    Download.added_time >= bindparam("key"),
+    or_(Download.added_time > bindparam("key"), Download.id > bindparam("last_id")),
 )
-_COMPLETED_PAGE = PreparedRead(
-    select(*DOWNLOAD_COLUMNS)
-    .where(Download.status == COMPLETED)
-    .order_by(Download.completed_time.desc(), Download.id.desc())
-    .offset(bindparam("offset"))
-    .limit(PAGE_SIZE)
+_COMPLETED = Download.status == COMPLETED
+_COMPLETED_ORDER = (Download.completed_time.desc(), Download.id.desc())
+_COMPLETED_PAGE = _page(_COMPLETED_ORDER, _COMPLETED)
+_COMPLETED_AFTER = _page(
+    _COMPLETED_ORDER,
+    _COMPLETED,
+    Download.completed_time <= bindparam("key"),
+    or_(Download.completed_time < bindparam("key"), Download.id < bindparam("last_id")),
 )
+_ID = DOWNLOAD_KEYS.index("id")
+_ADDED = DOWNLOAD_KEYS.index("added_time")
+_COMPLETED_TIME = DOWNLOAD_KEYS.index("completed_time")
+OWN_CURSOR, COMPLETED_CURSOR = "own", "completed"
+
+
+def _next_cursor(kind: str, rows: Sequence[Sequence[Any]], key: int) -> str | None:
+    """The cursor after the last of `rows` (None after a short page: the list ended)."""
+    if len(rows) < PAGE_SIZE:
+        return None
+    last = rows[-1]
+    return cursors.encode(kind, last[key], last[_ID])
+
+
+def _cursor_headers(cursor: str | None) -> dict[str, str] | None:
+    return {cursors.NEXT_CURSOR_HEADER: cursor} if cursor is not None else None
+
+
+@dataclass(frozen=True)
+class OwnPage:
+    """A page of someone's own downloads: its body and the cursor after it."""
+
+    body: bytes
+    next_cursor: str | None
+
+    @classmethod
+    def of(cls, rows: Sequence[Sequence[Any]]) -> OwnPage:
+        """The page of these rows."""
+        return cls(downloads_json(rows), _next_cursor(OWN_CURSOR, rows, _ADDED))
 
 
 @handlers.operation("list_own_downloads")
 async def list_own_downloads(call: OperationCall) -> Response:
-    """The caller's downloads, oldest first, 15 a page."""
+    """The caller's downloads, oldest first, 15 a page (after a cursor, when one is given)."""
     user_name, offset = session_user(call).user_name, page_offset(call.params["page"])
     svc = services(call)
-    body = await svc.shaped(_OWN_PAGE, downloads_json, user_name=user_name, offset=offset)
-    return json_reply(body)
+    if (cursor := call.params.get("cursor")) is not None:
+        added, last_id = cursors.decode(cursor, OWN_CURSOR, int, int)
+        page = await svc.shaped(
+            _OWN_AFTER, OwnPage.of, user_name=user_name, offset=offset, key=added, last_id=last_id
+        )
+    else:
+        page = await svc.shaped(_OWN_PAGE, OwnPage.of, user_name=user_name, offset=offset)
+    return json_reply(page.body, _cursor_headers(page.next_cursor))
 
 
 @handlers.operation("list_completed_downloads")
 async def list_completed_downloads(call: OperationCall) -> Response:
-    """Every user's completed downloads, newest first, 15 a page; other users' links redacted."""
+    """Every user's completed downloads, newest first, 15 a page (after a cursor, when one is
+    given); other users' links redacted."""
     viewer = session_user(call).user_name
     offset = page_offset(call.params["page"])
-    page = await services(call).shaped(_COMPLETED_PAGE, SharedPage.of, offset=offset)
-    return json_reply(page.body_for(viewer))
+    svc = services(call)
+    if (cursor := call.params.get("cursor")) is not None:
+        completed, last_id = cursors.decode(cursor, COMPLETED_CURSOR, int, int)
+        page = await svc.shaped(
+            _COMPLETED_AFTER, SharedPage.of, offset=offset, key=completed, last_id=last_id
+        )
+    else:
+        page = await svc.shaped(_COMPLETED_PAGE, SharedPage.of, offset=offset)
+    return json_reply(page.body_for(viewer), _cursor_headers(page.next_cursor))
 
 
 _LINK = DOWNLOAD_KEYS.index("link")
@@ -77,12 +146,18 @@ class SharedPage:
     rows: tuple[tuple[Any, ...], ...]
     redacted: bytes
     owners: frozenset[str]
+    next_cursor: str | None
 
     @classmethod
     def of(cls, rows: Sequence[Sequence[Any]]) -> SharedPage:
         """The page of these rows."""
         kept = tuple(tuple(row) for row in rows)
-        return cls(kept, _shared_json(kept, viewer=None), frozenset(row[_OWNER] for row in kept))
+        return cls(
+            kept,
+            _shared_json(kept, viewer=None),
+            frozenset(row[_OWNER] for row in kept),
+            _next_cursor(COMPLETED_CURSOR, kept, _COMPLETED_TIME),
+        )
 
     def body_for(self, viewer: str) -> bytes:
         """The page as `viewer` sees it: their own links whole, everybody else's redacted."""

@@ -2,80 +2,129 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, false, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from bassa_server import _accounts as accounts
 from bassa_server._auth import hash_password_async, new_session_stamp
-from bassa_server._db.models import COMPLETED, DELETED, Download, User
+from bassa_server._db.models import Download, User
+from bassa_server._handlers import _cursors as cursors
 from bassa_server._handlers._common import SUCCESS, reply, services
 from bassa_server._handlers.auth import create_user
+from bassa_server._lifecycle import _counters as counters
 from bassa_server._openapi import HandlerSet, OperationCall
+from bassa_server._prepared import PreparedRead
 from bassa_server._security import SessionUser, session_user
 
 handlers = HandlerSet()
-HEAVY_USERS = 10
-HEAVY_WINDOW_SECONDS = 30 * 24 * 60 * 60
 
 
-SUMMARY_COLUMNS = (User.user_name, User.auth, User.email, User.approved, User.blocked)
+# a legacy request (no `limit`, no `cursor`) gets at most this many users; the header says more
+LEGACY_USER_CAP = 500
+DEFAULT_USER_LIMIT = 100
+USERS_CURSOR = "users"
+_SUMMARY = (User.user_name, User.auth, User.email, User.approved, User.blocked)
+_REQUEST = (User.user_name, User.email)
 
 
-def _summary(user: Any) -> dict[str, Any]:
+@dataclass(frozen=True)
+class _UserList:
+    """A user list's two reads, built once (indexes (blocked, user_name) and (approved,
+    user_name) serve them): from the start, and after a name."""
+
+    first: PreparedRead
+    after: PreparedRead
+    shape: Callable[[tuple[Any, ...]], dict[str, Any]]
+
+    @classmethod
+    def of(
+        cls,
+        columns: tuple[Any, ...],
+        where: Any,
+        shape: Callable[[tuple[Any, ...]], dict[str, Any]],
+    ) -> _UserList:
+        """The reads of the users matching `where`, by name, at most `limit` rows."""
+        query = select(*columns).where(where).order_by(User.user_name).limit(bindparam("limit"))
+        return cls(
+            PreparedRead(query),
+            PreparedRead(query.where(User.user_name > bindparam("after"))),
+            shape,
+        )
+
+
+def _summary(row: tuple[Any, ...]) -> dict[str, Any]:
+    # booleans come back as 0/1 from SQLite and MariaDB
+    name, auth, email, approved, blocked = row
     return {
-        "user_name": user.user_name,
-        "auth": user.auth,
-        "email": user.email,
-        "approved": user.approved,
-        "blocked": user.blocked,
+        "user_name": name,
+        "auth": auth,
+        "email": email,
+        "approved": bool(approved),
+        "blocked": bool(blocked),
     }
+
+
+_USERS = _UserList.of(_SUMMARY, User.blocked == false(), _summary)
+_BLOCKED = _UserList.of(_SUMMARY, User.blocked == true(), _summary)
+_REQUESTS = _UserList.of(
+    _REQUEST, User.approved == false(), lambda row: {"user_name": row[0], "email": row[1]}
+)
+
+
+async def _user_page(call: OperationCall, users: _UserList) -> Response:
+    """One page of a user list: the legacy cap or `limit` after `cursor`, with the cursor of
+    the next page when there may be more (one row more is read to know)."""
+    limit, cursor = call.params.get("limit"), call.params.get("cursor")
+    if limit is None:
+        limit = LEGACY_USER_CAP if cursor is None else DEFAULT_USER_LIMIT
+    svc = services(call)
+    if cursor is not None:
+        (after,) = cursors.decode(cursor, USERS_CURSOR, str)
+        rows = await svc.prepared(users.after, limit=limit + 1, after=after)
+    else:
+        rows = await svc.prepared(users.first, limit=limit + 1)
+    headers = {}
+    if len(rows) > limit:
+        rows = rows[:limit]
+        headers[cursors.NEXT_CURSOR_HEADER] = cursors.encode(USERS_CURSOR, rows[-1][0])
+    return reply([users.shape(row) for row in rows], headers=headers)
 
 
 @handlers.operation("list_users")
 async def list_users(call: OperationCall) -> Response:
-    """Every user that is not blocked, by name."""
-    query = select(*SUMMARY_COLUMNS).where(User.blocked.is_(False)).order_by(User.user_name)
-    users = await services(call).read_db(lambda db: db.execute(query).all())
-    return reply([_summary(user) for user in users])
+    """Users that are not blocked, by name, a page at a time."""
+    return await _user_page(call, _USERS)
 
 
 @handlers.operation("list_blocked_users")
 async def list_blocked_users(call: OperationCall) -> Response:
-    """Every blocked user, by name."""
-    query = select(*SUMMARY_COLUMNS).where(User.blocked.is_(True)).order_by(User.user_name)
-    users = await services(call).read_db(lambda db: db.execute(query).all())
-    return reply([_summary(user) for user in users])
+    """Blocked users, by name, a page at a time."""
+    return await _user_page(call, _BLOCKED)
 
 
 @handlers.operation("list_signup_requests")
 async def list_signup_requests(call: OperationCall) -> Response:
-    """Every user waiting for approval, by name."""
-    query = select(User.user_name, User.email).where(User.approved.is_(False))
-    rows = await services(call).read_db(lambda db: db.execute(query.order_by(User.user_name)).all())
-    return reply([{"user_name": name, "email": email} for name, email in rows])
+    """Users waiting for approval, by name, a page at a time."""
+    return await _user_page(call, _REQUESTS)
 
 
 @handlers.operation("list_heavy_users")
 async def list_heavy_users(call: OperationCall) -> Response:
-    """The ten users with the most bytes completed in the last 30 days."""
+    """The ten users with the most bytes completed in the last 30 days (whole UTC days), from
+    the totals the database keeps."""
     svc = services(call)
-    total = func.sum(Download.size).label("total")
-    query = (
-        select(Download.user_name, total)
-        .where(
-            Download.status.in_((COMPLETED, DELETED)),
-            Download.completed_time > svc.now() - HEAVY_WINDOW_SECONDS,
-        )
-        .group_by(Download.user_name)
-        .order_by(total.desc(), Download.user_name)
-        .limit(HEAVY_USERS)
-    )
-    rows = await svc.read_db(lambda db: db.execute(query).all())
-    return reply([{"user_name": name, "size": int(size or 0)} for name, size in rows])
+    now = svc.now()
+    rows = await svc.read_db(lambda db: counters.heavy_users(db, now))
+    if rows is None:  # a new day: the window moves first (once, whichever replica is first)
+        await svc.run_db(lambda session: counters.advance_heavy_window(session, now))
+        rows = await svc.read_db(lambda db: counters.heavy_users(db, now)) or []
+    return reply([{"user_name": name, "size": size} for name, size in rows])
 
 
 @handlers.operation("add_user")
@@ -149,6 +198,9 @@ async def delete_user(call: OperationCall) -> Response:
 
     def remove(session: Session) -> None:
         accounts.require_user(session, name)
+        # the downloads first, by name: MariaDB/MySQL fire no trigger for a cascade, and the
+        # kept counts must lose these rows too
+        session.execute(delete(Download).where(Download.user_name == name))
         session.execute(delete(User).where(User.user_name == name))
 
     await services(call).run_db(remove)

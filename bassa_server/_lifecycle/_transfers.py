@@ -39,6 +39,8 @@ from bassa_server._db.models import (
     QueueState,
 )
 
+from ._counters import download_counts
+
 SessionFactory = sessionmaker[Session]
 QUEUE_ROW = 1  # the one row of `queue_state`
 
@@ -534,8 +536,7 @@ class QueueSnapshot:
 
 def snapshot(db: Session | Connection) -> QueueSnapshot:
     """Queue state, downloads per status and the oldest queued download's time."""
-    by_status = db.execute(select(Download.status, func.count()).group_by(Download.status)).all()
-    counts = {int(status): int(count) for status, count in by_status}
+    counts = download_counts(db)  # kept by triggers: no scan of `downloads`
     oldest = db.scalar(select(func.min(Download.added_time)).where(Download.status == QUEUED))
     state = db.scalar(select(QueueState.state).where(QueueState.id == QUEUE_ROW))
     return QueueSnapshot(state == QUEUE_RUNNING, counts, oldest)

@@ -13,9 +13,15 @@ import (
 // DownloadsService queues links and follows them: Client.Downloads.
 type DownloadsService struct{ c *Client }
 
+// maxPage is the deepest legacy page the spec allows; All and AllCompleted go further by cursor.
+const maxPage = 100
+
+// nextCursorHeader carries the cursor of the next page (an extension).
+const nextCursorHeader = "Bassa-Next-Cursor"
+
 func checkPage(page int) error {
-	if page < 1 || page > 1_000_000 {
-		return invalid("page must be from 1 (the first page): %d", page)
+	if page < 1 || page > maxPage {
+		return invalid("page must be from 1 (the first page) to %d: %d", maxPage, page)
 	}
 	return nil
 }
@@ -47,18 +53,23 @@ func (s *DownloadsService) List(ctx context.Context, page int) ([]Download, erro
 	if err := checkPage(page); err != nil {
 		return nil, err
 	}
+	rows, _, err := s.ownPage(ctx, page, nil)
+	return rows, err
+}
+
+func (s *DownloadsService) ownPage(ctx context.Context, page int, cursor *string) ([]Download, string, error) {
 	ex, err := s.c.call(ctx, bassaapi.OpListOwnDownloads, func(server string) (*http.Request, error) {
-		return bassaapi.NewListOwnDownloadsRequest(server, page)
+		return bassaapi.NewListOwnDownloadsRequest(server, page, &bassaapi.ListOwnDownloadsParams{Cursor: cursor})
 	})
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	rows, err := decode(ex, bassaapi.OpListOwnDownloads, bassaapi.ParseListOwnDownloadsResponse,
 		func(r *bassaapi.ListOwnDownloadsResponse) *[]Download { return r.JSON200 })
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	return *rows, nil
+	return *rows, ex.resp.Header.Get(nextCursorHeader), nil
 }
 
 // Completed returns one page (15, newest first) of completed downloads of every user.
@@ -66,46 +77,62 @@ func (s *DownloadsService) Completed(ctx context.Context, page int) ([]Download,
 	if err := checkPage(page); err != nil {
 		return nil, err
 	}
+	rows, _, err := s.completedPage(ctx, page, nil)
+	return rows, err
+}
+
+func (s *DownloadsService) completedPage(ctx context.Context, page int, cursor *string) ([]Download, string, error) {
 	ex, err := s.c.call(ctx, bassaapi.OpListCompletedDownloads, func(server string) (*http.Request, error) {
-		return bassaapi.NewListCompletedDownloadsRequest(server, page)
+		return bassaapi.NewListCompletedDownloadsRequest(server, page, &bassaapi.ListCompletedDownloadsParams{Cursor: cursor})
 	})
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	rows, err := decode(ex, bassaapi.OpListCompletedDownloads, bassaapi.ParseListCompletedDownloadsResponse,
 		func(r *bassaapi.ListCompletedDownloadsResponse) *[]Download { return r.JSON200 })
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	return *rows, nil
+	return *rows, ex.resp.Header.Get(nextCursorHeader), nil
 }
 
-// All iterates over every download of the caller, page after page, until an empty page. A
-// failed page ends the iteration with its error.
+// All iterates over every download of the caller, oldest first: by the server's cursor when it
+// offers one (any depth), else page after page until an empty page (a legacy server). A failed
+// page ends the iteration with its error.
 func (s *DownloadsService) All(ctx context.Context) iter.Seq2[Download, error] {
-	return pages(ctx, s.List)
+	return pages(ctx, s.ownPage)
 }
 
-// AllCompleted iterates over every completed download, page after page.
+// AllCompleted iterates over every completed download, newest first, like All.
 func (s *DownloadsService) AllCompleted(ctx context.Context) iter.Seq2[Download, error] {
-	return pages(ctx, s.Completed)
+	return pages(ctx, s.completedPage)
 }
 
-func pages(ctx context.Context, page func(context.Context, int) ([]Download, error)) iter.Seq2[Download, error] {
+type pageFunc func(context.Context, int, *string) ([]Download, string, error)
+
+func pages(ctx context.Context, fetch pageFunc) iter.Seq2[Download, error] {
 	return func(yield func(Download, error) bool) {
+		var cursor *string
 		for n := 1; ; n++ {
-			rows, err := page(ctx, n)
+			page := n
+			if cursor != nil {
+				page = 1 // with a cursor, pages count from it
+			}
+			rows, next, err := fetch(ctx, page, cursor)
 			if err != nil {
 				yield(Download{}, err)
-				return
-			}
-			if len(rows) == 0 {
 				return
 			}
 			for _, row := range rows {
 				if !yield(row, nil) {
 					return
 				}
+			}
+			switch {
+			case next != "":
+				cursor = &next
+			case cursor != nil || len(rows) == 0:
+				return // the cursor's list ended, or the page list did
 			}
 		}
 	}

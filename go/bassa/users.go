@@ -24,9 +24,12 @@ func checkUser(name string) error {
 	return nil
 }
 
-// List returns every user that is not blocked, approved or not, by name.
+// List returns the users that are not blocked, approved or not, by name (a current server
+// sends at most 500).
 func (s *UsersService) List(ctx context.Context) ([]UserSummary, error) {
-	ex, err := s.c.call(ctx, bassaapi.OpListUsers, bassaapi.NewListUsersRequest)
+	ex, err := s.c.call(ctx, bassaapi.OpListUsers, func(server string) (*http.Request, error) {
+		return bassaapi.NewListUsersRequest(server, nil)
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -89,7 +92,9 @@ func (s *UsersService) Delete(ctx context.Context, username string) error {
 
 // Requests returns the users waiting for approval, by name.
 func (s *UsersService) Requests(ctx context.Context) ([]SignupRequest, error) {
-	ex, err := s.c.call(ctx, bassaapi.OpListSignupRequests, bassaapi.NewListSignupRequestsRequest)
+	ex, err := s.c.call(ctx, bassaapi.OpListSignupRequests, func(server string) (*http.Request, error) {
+		return bassaapi.NewListSignupRequestsRequest(server, nil)
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -114,7 +119,9 @@ func (s *UsersService) Approve(ctx context.Context, username string) error {
 
 // Blocked returns the blocked users, by name.
 func (s *UsersService) Blocked(ctx context.Context) ([]UserSummary, error) {
-	ex, err := s.c.call(ctx, bassaapi.OpListBlockedUsers, bassaapi.NewListBlockedUsersRequest)
+	ex, err := s.c.call(ctx, bassaapi.OpListBlockedUsers, func(server string) (*http.Request, error) {
+		return bassaapi.NewListBlockedUsersRequest(server, nil)
+	})
 	if err != nil {
 		return nil, err
 	}

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import builtins
+from collections.abc import AsyncIterator
 from types import ModuleType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from bassa_sdk._base_client import Timeout
 from bassa_sdk._call import Call
@@ -31,6 +32,7 @@ from bassa_sdk._generated.models import (
     UserUpdate,
 )
 from bassa_sdk._generated.types import UNSET
+from bassa_sdk._paging import with_next_cursor
 from bassa_sdk._reading import byte_sizes, deleted_earlier, expect_list, returns_none
 from bassa_sdk._validate import integer, non_empty
 
@@ -38,6 +40,10 @@ if TYPE_CHECKING:
     from bassa_sdk._async._client import AsyncBassa
 
 __all__ = ["AsyncUsers"]
+
+M = TypeVar("M")
+#: Users a request when iterating a user list.
+USER_PAGE_SIZE = 100
 
 
 def _level(value: int) -> int:
@@ -51,9 +57,36 @@ class AsyncUsers:
         self._client = client
 
     async def list(self, *, timeout: Timeout = None) -> builtins.list[UserSummary]:
-        """Every user that is not blocked, approved or not, by name."""
+        """Users that are not blocked, approved or not, by name (a current server sends at
+        most 500: `iter()` reads them all)."""
         call = Call(list_users, {}, expect_list(UserSummary))
         return await self._client._execute(call, timeout)
+
+    def iter(self, *, page_size: int = USER_PAGE_SIZE) -> AsyncIterator[UserSummary]:
+        """Every user that is not blocked, by name, `page_size` a request (a legacy server
+        answers all of them in one)."""
+        return self._pages(list_users, UserSummary, page_size)
+
+    def iter_blocked(self, *, page_size: int = USER_PAGE_SIZE) -> AsyncIterator[UserSummary]:
+        """Every blocked user, by name, `page_size` a request."""
+        return self._pages(list_blocked_users, UserSummary, page_size)
+
+    def iter_requests(self, *, page_size: int = USER_PAGE_SIZE) -> AsyncIterator[SignupRequest]:
+        """Every user waiting for approval, by name, `page_size` a request."""
+        return self._pages(list_signup_requests, SignupRequest, page_size)
+
+    async def _pages(
+        self, endpoint: ModuleType, model: type[M], page_size: int
+    ) -> AsyncIterator[M]:
+        kwargs: dict[str, Any] = {"limit": integer(page_size, "list_users.limit", "page_size")}
+        while True:
+            call = Call(endpoint, dict(kwargs), with_next_cursor(expect_list(model)))
+            rows, cursor = await self._client._execute(call)
+            for row in rows:
+                yield row
+            if cursor is None:
+                return
+            kwargs["cursor"] = cursor
 
     async def add(
         self, user_name: str, password: str, email: str, *, level: int = 1, timeout: Timeout = None

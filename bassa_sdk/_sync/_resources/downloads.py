@@ -6,7 +6,8 @@ from __future__ import annotations
 import builtins
 import time
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
 from bassa_sdk._base_client import Timeout
 from bassa_sdk._call import Call
@@ -36,6 +37,7 @@ from bassa_sdk._generated.models import (
     Status,
 )
 from bassa_sdk._generated.spec_facts import DownloadStatus
+from bassa_sdk._paging import Paged, with_next_cursor
 from bassa_sdk._reading import byte_sizes, deleted_earlier, expect, expect_list, returns_none
 from bassa_sdk._sleep import sleep
 from bassa_sdk._validate import download_link, integer
@@ -48,6 +50,7 @@ __all__ = ["Downloads"]
 #: Called with each status seen while waiting.
 WaitCallback = Callable[[DownloadProgress], None]
 Page = Call[builtins.list[Download]]
+PagedCall = Call[Paged[Download]]
 
 
 def _page(page: int) -> int:
@@ -64,6 +67,13 @@ def _own(page: int) -> Page:
 
 def _completed(page: int) -> Page:
     return Call(list_completed_downloads, {"page": _page(page)}, byte_sizes(expect_list(Download)))
+
+
+def _paged(endpoint: ModuleType, page: int, cursor: str | None) -> PagedCall:
+    """A page by number (not checked against the spec's deepest page: a legacy server has
+    none) or, with `cursor`, the page after it."""
+    kwargs: dict[str, Any] = {"page": page} if cursor is None else {"page": 1, "cursor": cursor}
+    return Call(endpoint, kwargs, with_next_cursor(byte_sizes(expect_list(Download))))
 
 
 def _finished(progress: DownloadProgress) -> bool:
@@ -117,19 +127,27 @@ class Downloads:
         return self._client._execute(_completed(page), timeout)
 
     def iter(self) -> Iterator[Download]:
-        """Every download of the caller, page after page, until an empty page."""
-        return self._pages(_own)
+        """Every download of the caller, oldest first: by cursor when the server offers one
+        (any depth, same cost a page), else page after page until an empty page."""
+        return self._pages(list_own_downloads)
 
     def iter_completed(self) -> Iterator[Download]:
-        """Every completed download, page after page, until an empty page."""
-        return self._pages(_completed)
+        """Every completed download, newest first: by cursor when the server offers one, else
+        page after page until an empty page."""
+        return self._pages(list_completed_downloads)
 
-    def _pages(self, call: Callable[[int], Page]) -> Iterator[Download]:
-        page = 1
-        while rows := self._client._execute(call(page)):
+    def _pages(self, endpoint: ModuleType) -> Iterator[Download]:
+        page, cursor = 1, None
+        while True:
+            rows, next_cursor = self._client._execute(_paged(endpoint, page, cursor))
             for row in rows:
                 yield row
-            page += 1
+            if next_cursor is not None:
+                cursor = next_cursor
+            elif cursor is not None or not rows:
+                return  # the cursor's list ended, or the page list did
+            else:
+                page += 1
 
     def delete(self, download_id: int, *, timeout: Timeout = None) -> None:
         """Delete a queued or failed download of the caller (an admin: of anyone).

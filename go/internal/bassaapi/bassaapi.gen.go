@@ -276,6 +276,9 @@ type UserSummary struct {
 	UserName string `json:"user_name"`
 }
 
+// UserSummaryPage defines model for UserSummaryPage.
+type UserSummaryPage = []UserSummary
+
 // UserUpdate The fields to change; fields left out keep their value.
 type UserUpdate struct {
 	// Auth The user's level: 0 admin; 1 student, 2 academic, 3 non-academic (ordinary users). Only 0
@@ -287,6 +290,9 @@ type UserUpdate struct {
 	// UserName Letters, digits, `_`, `.` and `-`, starting with a letter or digit; at most 64.
 	UserName *UserName `json:"user_name,omitempty"`
 }
+
+// DownloadCursor defines model for DownloadCursor.
+type DownloadCursor = string
 
 // DownloadId defines model for DownloadId.
 type DownloadId = int
@@ -302,6 +308,12 @@ type ServerKey = string
 
 // Share defines model for Share.
 type Share = string
+
+// UserCursor defines model for UserCursor.
+type UserCursor = string
+
+// UserLimit defines model for UserLimit.
+type UserLimit = int
 
 // Username Letters, digits, `_`, `.` and `-`, starting with a letter or digit; at most 64.
 type Username = UserName
@@ -373,6 +385,13 @@ type FetchDownloadFileParams struct {
 	Range *Range `json:"Range,omitempty"`
 }
 
+// ListCompletedDownloadsParams defines parameters for ListCompletedDownloads.
+type ListCompletedDownloadsParams struct {
+	// Cursor An extension: a `Bassa-Next-Cursor` value from an earlier page of the same list; the
+	// page starts right after the last row that page showed, at the same cost at any depth.
+	Cursor *DownloadCursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
 // FetchZipParams defines parameters for FetchZip.
 type FetchZipParams struct {
 	// Gid A zip job's `process_id` (the legacy name of the parameter is `gid`).
@@ -384,6 +403,46 @@ type FetchZipParams struct {
 
 	// Range A byte range (`bytes=START-` or `bytes=START-END`) to resume a broken transfer.
 	Range *Range `json:"Range,omitempty"`
+}
+
+// ListUsersParams defines parameters for ListUsers.
+type ListUsersParams struct {
+	// Limit An extension: at most this many users in the page (default 100 when only `cursor` is
+	// given).
+	Limit *UserLimit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor An extension: a `Bassa-Next-Cursor` value from an earlier page of the same list; the
+	// page starts after the last user that page showed.
+	Cursor *UserCursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// ListBlockedUsersParams defines parameters for ListBlockedUsers.
+type ListBlockedUsersParams struct {
+	// Limit An extension: at most this many users in the page (default 100 when only `cursor` is
+	// given).
+	Limit *UserLimit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor An extension: a `Bassa-Next-Cursor` value from an earlier page of the same list; the
+	// page starts after the last user that page showed.
+	Cursor *UserCursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// ListOwnDownloadsParams defines parameters for ListOwnDownloads.
+type ListOwnDownloadsParams struct {
+	// Cursor An extension: a `Bassa-Next-Cursor` value from an earlier page of the same list; the
+	// page starts right after the last row that page showed, at the same cost at any depth.
+	Cursor *DownloadCursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// ListSignupRequestsParams defines parameters for ListSignupRequests.
+type ListSignupRequestsParams struct {
+	// Limit An extension: at most this many users in the page (default 100 when only `cursor` is
+	// given).
+	Limit *UserLimit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor An extension: a `Bassa-Next-Cursor` value from an earlier page of the same list; the
+	// page starts after the last user that page showed.
+	Cursor *UserCursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
 // CompressJSONRequestBody defines body for Compress for application/json ContentType.
@@ -621,12 +680,13 @@ type ClientInterface interface {
 	//
 	// Any signed-in user. The shared library: completed downloads of every user, 15 a page,
 	// newest first (by `completed_time`, then `id`). A page past the end is an empty list.
+	// Pages deeper than 100 are refused (400): read further with `cursor` (see **Pages** above).
 	// The caller's own rows show their links whole; every other row's `link` is shown without
 	// `user:password@` and with the values of secret query parameters replaced by `REDACTED`
 	// (see **Links** above).
 	//
 	// Corresponds with GET /api/downloads/{page} (the `ListCompletedDownloads` operationId).
-	ListCompletedDownloads(ctx context.Context, page Page, reqEditors ...RequestEditorFn) (*http.Response, error)
+	ListCompletedDownloads(ctx context.Context, page Page, params *ListCompletedDownloadsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// FetchZip Fetch a finished zip
 	//
@@ -747,10 +807,13 @@ type ClientInterface interface {
 
 	// ListUsers List users
 	//
-	// Admins only. Every user that is not blocked, approved or not, ordered by name.
+	// Admins only. Users that are not blocked, approved or not, ordered by name. Without
+	// `limit` or `cursor` (the legacy request) the first 500 only: the `Bassa-Next-Cursor`
+	// header says there are more. With them (an extension), one page of at most `limit` users
+	// after the cursor.
 	//
 	// Corresponds with GET /api/user (the `ListUsers` operationId).
-	ListUsers(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+	ListUsers(ctx context.Context, params *ListUsersParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// AddUserWithBody Create a user
 	//
@@ -781,10 +844,11 @@ type ClientInterface interface {
 
 	// ListBlockedUsers List blocked users
 	//
-	// Admins only. Every blocked user, ordered by name.
+	// Admins only. Blocked users, ordered by name: the first 500 without `limit` or `cursor`,
+	// else one page after the cursor (paging as in `list_users`).
 	//
 	// Corresponds with GET /api/user/blocked (the `ListBlockedUsers` operationId).
-	ListBlockedUsers(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+	ListBlockedUsers(ctx context.Context, params *ListBlockedUsersParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UnblockUser Unblock a user
 	//
@@ -806,25 +870,28 @@ type ClientInterface interface {
 	// ListOwnDownloads List my downloads
 	//
 	// Any signed-in user. The caller's own downloads in every status, 15 a page, oldest first
-	// (by `added_time`, then `id`). A page past the end is an empty list.
+	// (by `added_time`, then `id`). A page past the end is an empty list. Pages deeper than
+	// 100 are refused (400): read further with `cursor` (see **Pages** above).
 	//
 	// Corresponds with GET /api/user/downloads/{page} (the `ListOwnDownloads` operationId).
-	ListOwnDownloads(ctx context.Context, page Page, reqEditors ...RequestEditorFn) (*http.Response, error)
+	ListOwnDownloads(ctx context.Context, page Page, params *ListOwnDownloadsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListHeavyUsers List the heaviest users
 	//
 	// Admins only. The ten users who downloaded the most bytes in the last 30 days (by completion
-	// time), heaviest first.
+	// time, counted in whole UTC days: today and the 30 days before), heaviest first. Read from
+	// totals the server keeps as downloads complete, so it costs the same at any table size.
 	//
 	// Corresponds with GET /api/user/heavy (the `ListHeavyUsers` operationId).
 	ListHeavyUsers(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListSignupRequests List sign-up requests
 	//
-	// Admins only. Every user waiting for approval, ordered by name.
+	// Admins only. Users waiting for approval, ordered by name: the first 500 without `limit`
+	// or `cursor`, else one page after the cursor (paging as in `list_users`).
 	//
 	// Corresponds with GET /api/user/requests (the `ListSignupRequests` operationId).
-	ListSignupRequests(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+	ListSignupRequests(ctx context.Context, params *ListSignupRequestsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// DeleteUser Delete a user
 	//
@@ -1119,13 +1186,14 @@ func (c *Client) GetDownloadStatus(ctx context.Context, id DownloadId, reqEditor
 //
 // Any signed-in user. The shared library: completed downloads of every user, 15 a page,
 // newest first (by `completed_time`, then `id`). A page past the end is an empty list.
+// Pages deeper than 100 are refused (400): read further with `cursor` (see **Pages** above).
 // The caller's own rows show their links whole; every other row's `link` is shown without
 // `user:password@` and with the values of secret query parameters replaced by `REDACTED`
 // (see **Links** above).
 //
 // Corresponds with GET /api/downloads/{page} (the `ListCompletedDownloads` operationId).
-func (c *Client) ListCompletedDownloads(ctx context.Context, page Page, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewListCompletedDownloadsRequest(c.Server, page)
+func (c *Client) ListCompletedDownloads(ctx context.Context, page Page, params *ListCompletedDownloadsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListCompletedDownloadsRequest(c.Server, page, params)
 	if err != nil {
 		return nil, err
 	}
@@ -1375,11 +1443,14 @@ func (c *Client) EndUserSessions(ctx context.Context, username Username, reqEdit
 
 // ListUsers List users
 //
-// Admins only. Every user that is not blocked, approved or not, ordered by name.
+// Admins only. Users that are not blocked, approved or not, ordered by name. Without
+// `limit` or `cursor` (the legacy request) the first 500 only: the `Bassa-Next-Cursor`
+// header says there are more. With them (an extension), one page of at most `limit` users
+// after the cursor.
 //
 // Corresponds with GET /api/user (the `ListUsers` operationId).
-func (c *Client) ListUsers(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewListUsersRequest(c.Server)
+func (c *Client) ListUsers(ctx context.Context, params *ListUsersParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListUsersRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -1449,11 +1520,12 @@ func (c *Client) ApproveUser(ctx context.Context, username Username, reqEditors 
 
 // ListBlockedUsers List blocked users
 //
-// Admins only. Every blocked user, ordered by name.
+// Admins only. Blocked users, ordered by name: the first 500 without `limit` or `cursor`,
+// else one page after the cursor (paging as in `list_users`).
 //
 // Corresponds with GET /api/user/blocked (the `ListBlockedUsers` operationId).
-func (c *Client) ListBlockedUsers(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewListBlockedUsersRequest(c.Server)
+func (c *Client) ListBlockedUsers(ctx context.Context, params *ListBlockedUsersParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListBlockedUsersRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -1504,11 +1576,12 @@ func (c *Client) BlockUser(ctx context.Context, username Username, reqEditors ..
 // ListOwnDownloads List my downloads
 //
 // Any signed-in user. The caller's own downloads in every status, 15 a page, oldest first
-// (by `added_time`, then `id`). A page past the end is an empty list.
+// (by `added_time`, then `id`). A page past the end is an empty list. Pages deeper than
+// 100 are refused (400): read further with `cursor` (see **Pages** above).
 //
 // Corresponds with GET /api/user/downloads/{page} (the `ListOwnDownloads` operationId).
-func (c *Client) ListOwnDownloads(ctx context.Context, page Page, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewListOwnDownloadsRequest(c.Server, page)
+func (c *Client) ListOwnDownloads(ctx context.Context, page Page, params *ListOwnDownloadsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListOwnDownloadsRequest(c.Server, page, params)
 	if err != nil {
 		return nil, err
 	}
@@ -1522,7 +1595,8 @@ func (c *Client) ListOwnDownloads(ctx context.Context, page Page, reqEditors ...
 // ListHeavyUsers List the heaviest users
 //
 // Admins only. The ten users who downloaded the most bytes in the last 30 days (by completion
-// time), heaviest first.
+// time, counted in whole UTC days: today and the 30 days before), heaviest first. Read from
+// totals the server keeps as downloads complete, so it costs the same at any table size.
 //
 // Corresponds with GET /api/user/heavy (the `ListHeavyUsers` operationId).
 func (c *Client) ListHeavyUsers(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -1539,11 +1613,12 @@ func (c *Client) ListHeavyUsers(ctx context.Context, reqEditors ...RequestEditor
 
 // ListSignupRequests List sign-up requests
 //
-// Admins only. Every user waiting for approval, ordered by name.
+// Admins only. Users waiting for approval, ordered by name: the first 500 without `limit`
+// or `cursor`, else one page after the cursor (paging as in `list_users`).
 //
 // Corresponds with GET /api/user/requests (the `ListSignupRequests` operationId).
-func (c *Client) ListSignupRequests(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewListSignupRequestsRequest(c.Server)
+func (c *Client) ListSignupRequests(ctx context.Context, params *ListSignupRequestsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListSignupRequestsRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -2021,7 +2096,7 @@ func NewGetDownloadStatusRequest(server string, id DownloadId) (*http.Request, e
 }
 
 // NewListCompletedDownloadsRequest constructs an http.Request for the ListCompletedDownloads method
-func NewListCompletedDownloadsRequest(server string, page Page) (*http.Request, error) {
+func NewListCompletedDownloadsRequest(server string, page Page, params *ListCompletedDownloadsParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -2044,6 +2119,33 @@ func NewListCompletedDownloadsRequest(server string, page Page) (*http.Request, 
 	queryURL, err := serverURL.Parse(operationPath)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
@@ -2394,7 +2496,7 @@ func NewEndUserSessionsRequest(server string, username Username) (*http.Request,
 }
 
 // NewListUsersRequest constructs an http.Request for the ListUsers method
-func NewListUsersRequest(server string) (*http.Request, error) {
+func NewListUsersRequest(server string, params *ListUsersParams) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -2410,6 +2512,45 @@ func NewListUsersRequest(server string) (*http.Request, error) {
 	queryURL, err := serverURL.Parse(operationPath)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
@@ -2495,7 +2636,7 @@ func NewApproveUserRequest(server string, username Username) (*http.Request, err
 }
 
 // NewListBlockedUsersRequest constructs an http.Request for the ListBlockedUsers method
-func NewListBlockedUsersRequest(server string) (*http.Request, error) {
+func NewListBlockedUsersRequest(server string, params *ListBlockedUsersParams) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -2511,6 +2652,45 @@ func NewListBlockedUsersRequest(server string) (*http.Request, error) {
 	queryURL, err := serverURL.Parse(operationPath)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
@@ -2590,7 +2770,7 @@ func NewBlockUserRequest(server string, username Username) (*http.Request, error
 }
 
 // NewListOwnDownloadsRequest constructs an http.Request for the ListOwnDownloads method
-func NewListOwnDownloadsRequest(server string, page Page) (*http.Request, error) {
+func NewListOwnDownloadsRequest(server string, page Page, params *ListOwnDownloadsParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -2613,6 +2793,33 @@ func NewListOwnDownloadsRequest(server string, page Page) (*http.Request, error)
 	queryURL, err := serverURL.Parse(operationPath)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
@@ -2651,7 +2858,7 @@ func NewListHeavyUsersRequest(server string) (*http.Request, error) {
 }
 
 // NewListSignupRequestsRequest constructs an http.Request for the ListSignupRequests method
-func NewListSignupRequestsRequest(server string) (*http.Request, error) {
+func NewListSignupRequestsRequest(server string, params *ListSignupRequestsParams) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -2667,6 +2874,45 @@ func NewListSignupRequestsRequest(server string) (*http.Request, error) {
 	queryURL, err := serverURL.Parse(operationPath)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
@@ -2951,6 +3197,7 @@ type ClientWithResponsesInterface interface {
 	//
 	// Any signed-in user. The shared library: completed downloads of every user, 15 a page,
 	// newest first (by `completed_time`, then `id`). A page past the end is an empty list.
+	// Pages deeper than 100 are refused (400): read further with `cursor` (see **Pages** above).
 	// The caller's own rows show their links whole; every other row's `link` is shown without
 	// `user:password@` and with the values of secret query parameters replaced by `REDACTED`
 	// (see **Links** above).
@@ -2958,7 +3205,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /api/downloads/{page} (the `ListCompletedDownloads` operationId).
-	ListCompletedDownloadsWithResponse(ctx context.Context, page Page, reqEditors ...RequestEditorFn) (*ListCompletedDownloadsResponse, error)
+	ListCompletedDownloadsWithResponse(ctx context.Context, page Page, params *ListCompletedDownloadsParams, reqEditors ...RequestEditorFn) (*ListCompletedDownloadsResponse, error)
 
 	// FetchZipWithResponse Fetch a finished zip
 	//
@@ -3091,12 +3338,15 @@ type ClientWithResponsesInterface interface {
 
 	// ListUsersWithResponse List users
 	//
-	// Admins only. Every user that is not blocked, approved or not, ordered by name.
+	// Admins only. Users that are not blocked, approved or not, ordered by name. Without
+	// `limit` or `cursor` (the legacy request) the first 500 only: the `Bassa-Next-Cursor`
+	// header says there are more. With them (an extension), one page of at most `limit` users
+	// after the cursor.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /api/user (the `ListUsers` operationId).
-	ListUsersWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListUsersResponse, error)
+	ListUsersWithResponse(ctx context.Context, params *ListUsersParams, reqEditors ...RequestEditorFn) (*ListUsersResponse, error)
 
 	// AddUserWithBodyWithResponse Create a user
 	//
@@ -3129,12 +3379,13 @@ type ClientWithResponsesInterface interface {
 
 	// ListBlockedUsersWithResponse List blocked users
 	//
-	// Admins only. Every blocked user, ordered by name.
+	// Admins only. Blocked users, ordered by name: the first 500 without `limit` or `cursor`,
+	// else one page after the cursor (paging as in `list_users`).
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /api/user/blocked (the `ListBlockedUsers` operationId).
-	ListBlockedUsersWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListBlockedUsersResponse, error)
+	ListBlockedUsersWithResponse(ctx context.Context, params *ListBlockedUsersParams, reqEditors ...RequestEditorFn) (*ListBlockedUsersResponse, error)
 
 	// UnblockUserWithResponse Unblock a user
 	//
@@ -3160,17 +3411,19 @@ type ClientWithResponsesInterface interface {
 	// ListOwnDownloadsWithResponse List my downloads
 	//
 	// Any signed-in user. The caller's own downloads in every status, 15 a page, oldest first
-	// (by `added_time`, then `id`). A page past the end is an empty list.
+	// (by `added_time`, then `id`). A page past the end is an empty list. Pages deeper than
+	// 100 are refused (400): read further with `cursor` (see **Pages** above).
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /api/user/downloads/{page} (the `ListOwnDownloads` operationId).
-	ListOwnDownloadsWithResponse(ctx context.Context, page Page, reqEditors ...RequestEditorFn) (*ListOwnDownloadsResponse, error)
+	ListOwnDownloadsWithResponse(ctx context.Context, page Page, params *ListOwnDownloadsParams, reqEditors ...RequestEditorFn) (*ListOwnDownloadsResponse, error)
 
 	// ListHeavyUsersWithResponse List the heaviest users
 	//
 	// Admins only. The ten users who downloaded the most bytes in the last 30 days (by completion
-	// time), heaviest first.
+	// time, counted in whole UTC days: today and the 30 days before), heaviest first. Read from
+	// totals the server keeps as downloads complete, so it costs the same at any table size.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -3179,12 +3432,13 @@ type ClientWithResponsesInterface interface {
 
 	// ListSignupRequestsWithResponse List sign-up requests
 	//
-	// Admins only. Every user waiting for approval, ordered by name.
+	// Admins only. Users waiting for approval, ordered by name: the first 500 without `limit`
+	// or `cursor`, else one page after the cursor (paging as in `list_users`).
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /api/user/requests (the `ListSignupRequests` operationId).
-	ListSignupRequestsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListSignupRequestsResponse, error)
+	ListSignupRequestsWithResponse(ctx context.Context, params *ListSignupRequestsParams, reqEditors ...RequestEditorFn) (*ListSignupRequestsResponse, error)
 
 	// DeleteUserWithResponse Delete a user
 	//
@@ -4081,7 +4335,8 @@ func (r GetDownloadStatusResponse) ContentType() string {
 
 // ListCompletedDownloadsResponse200Headers the declared response headers of an HTTP 200 response for ListCompletedDownloads
 type ListCompletedDownloadsResponse200Headers struct {
-	Token string
+	BassaNextCursor *string
+	Token           string
 }
 
 // ListCompletedDownloadsResponse400Headers the declared response headers of an HTTP 400 response for ListCompletedDownloads
@@ -4857,7 +5112,13 @@ func (r EndUserSessionsResponse) ContentType() string {
 
 // ListUsersResponse200Headers the declared response headers of an HTTP 200 response for ListUsers
 type ListUsersResponse200Headers struct {
-	Token string
+	BassaNextCursor *string
+	Token           string
+}
+
+// ListUsersResponse400Headers the declared response headers of an HTTP 400 response for ListUsers
+type ListUsersResponse400Headers struct {
+	Token *string
 }
 
 // ListUsersResponse403Headers the declared response headers of an HTTP 403 response for ListUsers
@@ -4869,18 +5130,27 @@ type ListUsersResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *[]UserSummary
+	JSON200 *UserSummaryPage
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *ListUsersResponse200Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *ListUsersResponse400Headers
 	// Headers403 the parsed response headers for an HTTP 403 response
 	Headers403 *ListUsersResponse403Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r ListUsersResponse) GetJSON200() *[]UserSummary {
+func (r ListUsersResponse) GetJSON200() *UserSummaryPage {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListUsersResponse) GetJSON400() *BadRequest {
+	return r.JSON400
 }
 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
@@ -5113,7 +5383,13 @@ func (r ApproveUserResponse) ContentType() string {
 
 // ListBlockedUsersResponse200Headers the declared response headers of an HTTP 200 response for ListBlockedUsers
 type ListBlockedUsersResponse200Headers struct {
-	Token string
+	BassaNextCursor *string
+	Token           string
+}
+
+// ListBlockedUsersResponse400Headers the declared response headers of an HTTP 400 response for ListBlockedUsers
+type ListBlockedUsersResponse400Headers struct {
+	Token *string
 }
 
 // ListBlockedUsersResponse403Headers the declared response headers of an HTTP 403 response for ListBlockedUsers
@@ -5125,18 +5401,27 @@ type ListBlockedUsersResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *[]UserSummary
+	JSON200 *UserSummaryPage
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *ListBlockedUsersResponse200Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *ListBlockedUsersResponse400Headers
 	// Headers403 the parsed response headers for an HTTP 403 response
 	Headers403 *ListBlockedUsersResponse403Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r ListBlockedUsersResponse) GetJSON200() *[]UserSummary {
+func (r ListBlockedUsersResponse) GetJSON200() *UserSummaryPage {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListBlockedUsersResponse) GetJSON400() *BadRequest {
+	return r.JSON400
 }
 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
@@ -5369,7 +5654,8 @@ func (r BlockUserResponse) ContentType() string {
 
 // ListOwnDownloadsResponse200Headers the declared response headers of an HTTP 200 response for ListOwnDownloads
 type ListOwnDownloadsResponse200Headers struct {
-	Token string
+	BassaNextCursor *string
+	Token           string
 }
 
 // ListOwnDownloadsResponse400Headers the declared response headers of an HTTP 400 response for ListOwnDownloads
@@ -5507,7 +5793,13 @@ func (r ListHeavyUsersResponse) ContentType() string {
 
 // ListSignupRequestsResponse200Headers the declared response headers of an HTTP 200 response for ListSignupRequests
 type ListSignupRequestsResponse200Headers struct {
-	Token string
+	BassaNextCursor *string
+	Token           string
+}
+
+// ListSignupRequestsResponse400Headers the declared response headers of an HTTP 400 response for ListSignupRequests
+type ListSignupRequestsResponse400Headers struct {
+	Token *string
 }
 
 // ListSignupRequestsResponse403Headers the declared response headers of an HTTP 403 response for ListSignupRequests
@@ -5520,10 +5812,14 @@ type ListSignupRequestsResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *[]SignupRequest
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *ListSignupRequestsResponse200Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *ListSignupRequestsResponse400Headers
 	// Headers403 the parsed response headers for an HTTP 403 response
 	Headers403 *ListSignupRequestsResponse403Headers
 }
@@ -5531,6 +5827,11 @@ type ListSignupRequestsResponse struct {
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r ListSignupRequestsResponse) GetJSON200() *[]SignupRequest {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListSignupRequestsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
 }
 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
@@ -6010,6 +6311,7 @@ func (c *ClientWithResponses) GetDownloadStatusWithResponse(ctx context.Context,
 //
 // Any signed-in user. The shared library: completed downloads of every user, 15 a page,
 // newest first (by `completed_time`, then `id`). A page past the end is an empty list.
+// Pages deeper than 100 are refused (400): read further with `cursor` (see **Pages** above).
 // The caller's own rows show their links whole; every other row's `link` is shown without
 // `user:password@` and with the values of secret query parameters replaced by `REDACTED`
 // (see **Links** above).
@@ -6017,8 +6319,8 @@ func (c *ClientWithResponses) GetDownloadStatusWithResponse(ctx context.Context,
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /api/downloads/{page} (the `ListCompletedDownloads` operationId).
-func (c *ClientWithResponses) ListCompletedDownloadsWithResponse(ctx context.Context, page Page, reqEditors ...RequestEditorFn) (*ListCompletedDownloadsResponse, error) {
-	rsp, err := c.ListCompletedDownloads(ctx, page, reqEditors...)
+func (c *ClientWithResponses) ListCompletedDownloadsWithResponse(ctx context.Context, page Page, params *ListCompletedDownloadsParams, reqEditors ...RequestEditorFn) (*ListCompletedDownloadsResponse, error) {
+	rsp, err := c.ListCompletedDownloads(ctx, page, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -6228,13 +6530,16 @@ func (c *ClientWithResponses) EndUserSessionsWithResponse(ctx context.Context, u
 
 // ListUsersWithResponse List users
 //
-// Admins only. Every user that is not blocked, approved or not, ordered by name.
+// Admins only. Users that are not blocked, approved or not, ordered by name. Without
+// `limit` or `cursor` (the legacy request) the first 500 only: the `Bassa-Next-Cursor`
+// header says there are more. With them (an extension), one page of at most `limit` users
+// after the cursor.
 //
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /api/user (the `ListUsers` operationId).
-func (c *ClientWithResponses) ListUsersWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListUsersResponse, error) {
-	rsp, err := c.ListUsers(ctx, reqEditors...)
+func (c *ClientWithResponses) ListUsersWithResponse(ctx context.Context, params *ListUsersParams, reqEditors ...RequestEditorFn) (*ListUsersResponse, error) {
+	rsp, err := c.ListUsers(ctx, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -6290,13 +6595,14 @@ func (c *ClientWithResponses) ApproveUserWithResponse(ctx context.Context, usern
 
 // ListBlockedUsersWithResponse List blocked users
 //
-// Admins only. Every blocked user, ordered by name.
+// Admins only. Blocked users, ordered by name: the first 500 without `limit` or `cursor`,
+// else one page after the cursor (paging as in `list_users`).
 //
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /api/user/blocked (the `ListBlockedUsers` operationId).
-func (c *ClientWithResponses) ListBlockedUsersWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListBlockedUsersResponse, error) {
-	rsp, err := c.ListBlockedUsers(ctx, reqEditors...)
+func (c *ClientWithResponses) ListBlockedUsersWithResponse(ctx context.Context, params *ListBlockedUsersParams, reqEditors ...RequestEditorFn) (*ListBlockedUsersResponse, error) {
+	rsp, err := c.ListBlockedUsers(ctx, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -6339,13 +6645,14 @@ func (c *ClientWithResponses) BlockUserWithResponse(ctx context.Context, usernam
 // ListOwnDownloadsWithResponse List my downloads
 //
 // Any signed-in user. The caller's own downloads in every status, 15 a page, oldest first
-// (by `added_time`, then `id`). A page past the end is an empty list.
+// (by `added_time`, then `id`). A page past the end is an empty list. Pages deeper than
+// 100 are refused (400): read further with `cursor` (see **Pages** above).
 //
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /api/user/downloads/{page} (the `ListOwnDownloads` operationId).
-func (c *ClientWithResponses) ListOwnDownloadsWithResponse(ctx context.Context, page Page, reqEditors ...RequestEditorFn) (*ListOwnDownloadsResponse, error) {
-	rsp, err := c.ListOwnDownloads(ctx, page, reqEditors...)
+func (c *ClientWithResponses) ListOwnDownloadsWithResponse(ctx context.Context, page Page, params *ListOwnDownloadsParams, reqEditors ...RequestEditorFn) (*ListOwnDownloadsResponse, error) {
+	rsp, err := c.ListOwnDownloads(ctx, page, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -6355,7 +6662,8 @@ func (c *ClientWithResponses) ListOwnDownloadsWithResponse(ctx context.Context, 
 // ListHeavyUsersWithResponse List the heaviest users
 //
 // Admins only. The ten users who downloaded the most bytes in the last 30 days (by completion
-// time), heaviest first.
+// time, counted in whole UTC days: today and the 30 days before), heaviest first. Read from
+// totals the server keeps as downloads complete, so it costs the same at any table size.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -6370,13 +6678,14 @@ func (c *ClientWithResponses) ListHeavyUsersWithResponse(ctx context.Context, re
 
 // ListSignupRequestsWithResponse List sign-up requests
 //
-// Admins only. Every user waiting for approval, ordered by name.
+// Admins only. Users waiting for approval, ordered by name: the first 500 without `limit`
+// or `cursor`, else one page after the cursor (paging as in `list_users`).
 //
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /api/user/requests (the `ListSignupRequests` operationId).
-func (c *ClientWithResponses) ListSignupRequestsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListSignupRequestsResponse, error) {
-	rsp, err := c.ListSignupRequests(ctx, reqEditors...)
+func (c *ClientWithResponses) ListSignupRequestsWithResponse(ctx context.Context, params *ListSignupRequestsParams, reqEditors ...RequestEditorFn) (*ListSignupRequestsResponse, error) {
+	rsp, err := c.ListSignupRequests(ctx, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -7357,6 +7666,13 @@ func ParseListCompletedDownloadsResponse(rsp *http.Response) (*ListCompletedDown
 	switch {
 	case rsp.StatusCode == 200:
 		var headers ListCompletedDownloadsResponse200Headers
+		if values := rsp.Header.Values("Bassa-Next-Cursor"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Bassa-Next-Cursor", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.BassaNextCursor = &value
+		}
 		if values := rsp.Header.Values("token"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "token", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
@@ -8081,11 +8397,18 @@ func ParseListUsersResponse(rsp *http.Response) (*ListUsersResponse, error) {
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest []UserSummary
+		var dest UserSummaryPage
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
 		var dest Forbidden
@@ -8099,6 +8422,13 @@ func ParseListUsersResponse(rsp *http.Response) (*ListUsersResponse, error) {
 	switch {
 	case rsp.StatusCode == 200:
 		var headers ListUsersResponse200Headers
+		if values := rsp.Header.Values("Bassa-Next-Cursor"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Bassa-Next-Cursor", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.BassaNextCursor = &value
+		}
 		if values := rsp.Header.Values("token"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "token", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
@@ -8107,6 +8437,16 @@ func ParseListUsersResponse(rsp *http.Response) (*ListUsersResponse, error) {
 			headers.Token = value
 		}
 		response.Headers200 = &headers
+	case rsp.StatusCode == 400:
+		var headers ListUsersResponse400Headers
+		if values := rsp.Header.Values("token"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "token", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Token = &value
+		}
+		response.Headers400 = &headers
 	case rsp.StatusCode == 403:
 		var headers ListUsersResponse403Headers
 		if values := rsp.Header.Values("token"); len(values) > 0 {
@@ -8334,11 +8674,18 @@ func ParseListBlockedUsersResponse(rsp *http.Response) (*ListBlockedUsersRespons
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest []UserSummary
+		var dest UserSummaryPage
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
 		var dest Forbidden
@@ -8352,6 +8699,13 @@ func ParseListBlockedUsersResponse(rsp *http.Response) (*ListBlockedUsersRespons
 	switch {
 	case rsp.StatusCode == 200:
 		var headers ListBlockedUsersResponse200Headers
+		if values := rsp.Header.Values("Bassa-Next-Cursor"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Bassa-Next-Cursor", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.BassaNextCursor = &value
+		}
 		if values := rsp.Header.Values("token"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "token", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
@@ -8360,6 +8714,16 @@ func ParseListBlockedUsersResponse(rsp *http.Response) (*ListBlockedUsersRespons
 			headers.Token = value
 		}
 		response.Headers200 = &headers
+	case rsp.StatusCode == 400:
+		var headers ListBlockedUsersResponse400Headers
+		if values := rsp.Header.Values("token"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "token", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Token = &value
+		}
+		response.Headers400 = &headers
 	case rsp.StatusCode == 403:
 		var headers ListBlockedUsersResponse403Headers
 		if values := rsp.Header.Values("token"); len(values) > 0 {
@@ -8612,6 +8976,13 @@ func ParseListOwnDownloadsResponse(rsp *http.Response) (*ListOwnDownloadsRespons
 	switch {
 	case rsp.StatusCode == 200:
 		var headers ListOwnDownloadsResponse200Headers
+		if values := rsp.Header.Values("Bassa-Next-Cursor"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Bassa-Next-Cursor", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.BassaNextCursor = &value
+		}
 		if values := rsp.Header.Values("token"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "token", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
@@ -8722,6 +9093,13 @@ func ParseListSignupRequestsResponse(rsp *http.Response) (*ListSignupRequestsRes
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
 		var dest Forbidden
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -8734,6 +9112,13 @@ func ParseListSignupRequestsResponse(rsp *http.Response) (*ListSignupRequestsRes
 	switch {
 	case rsp.StatusCode == 200:
 		var headers ListSignupRequestsResponse200Headers
+		if values := rsp.Header.Values("Bassa-Next-Cursor"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Bassa-Next-Cursor", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.BassaNextCursor = &value
+		}
 		if values := rsp.Header.Values("token"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "token", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
@@ -8742,6 +9127,16 @@ func ParseListSignupRequestsResponse(rsp *http.Response) (*ListSignupRequestsRes
 			headers.Token = value
 		}
 		response.Headers200 = &headers
+	case rsp.StatusCode == 400:
+		var headers ListSignupRequestsResponse400Headers
+		if values := rsp.Header.Values("token"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "token", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Token = &value
+		}
+		response.Headers400 = &headers
 	case rsp.StatusCode == 403:
 		var headers ListSignupRequestsResponse403Headers
 		if values := rsp.Header.Values("token"); len(values) > 0 {

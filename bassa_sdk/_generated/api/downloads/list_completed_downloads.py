@@ -8,18 +8,27 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.download import Download
 from ...models.error import Error
-from ...types import Response
+from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
     page: int,
+    *,
+    cursor: str | Unset = UNSET,
 ) -> dict[str, Any]:
+
+    params: dict[str, Any] = {}
+
+    params["cursor"] = cursor
+
+    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
 
     _kwargs: dict[str, Any] = {
         "method": "get",
         "url": "/api/downloads/{page}".format(
             page=quote(str(page), safe=""),
         ),
+        "params": params,
     }
 
     return _kwargs
@@ -71,17 +80,20 @@ def sync_detailed(
     page: int,
     *,
     client: AuthenticatedClient | Client,
+    cursor: str | Unset = UNSET,
 ) -> Response[Error | list[Download]]:
     """List completed downloads
 
      Any signed-in user. The shared library: completed downloads of every user, 15 a page,
     newest first (by `completed_time`, then `id`). A page past the end is an empty list.
+    Pages deeper than 100 are refused (400): read further with `cursor` (see **Pages** above).
     The caller's own rows show their links whole; every other row's `link` is shown without
     `user:password@` and with the values of secret query parameters replaced by `REDACTED`
     (see **Links** above).
 
     Args:
         page (int):
+        cursor (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -93,6 +105,7 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         page=page,
+        cursor=cursor,
     )
 
     response = client.get_httpx_client().request(
@@ -106,17 +119,20 @@ def sync(
     page: int,
     *,
     client: AuthenticatedClient | Client,
+    cursor: str | Unset = UNSET,
 ) -> Error | list[Download] | None:
     """List completed downloads
 
      Any signed-in user. The shared library: completed downloads of every user, 15 a page,
     newest first (by `completed_time`, then `id`). A page past the end is an empty list.
+    Pages deeper than 100 are refused (400): read further with `cursor` (see **Pages** above).
     The caller's own rows show their links whole; every other row's `link` is shown without
     `user:password@` and with the values of secret query parameters replaced by `REDACTED`
     (see **Links** above).
 
     Args:
         page (int):
+        cursor (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -129,6 +145,7 @@ def sync(
     return sync_detailed(
         page=page,
         client=client,
+        cursor=cursor,
     ).parsed
 
 
@@ -136,17 +153,20 @@ async def asyncio_detailed(
     page: int,
     *,
     client: AuthenticatedClient | Client,
+    cursor: str | Unset = UNSET,
 ) -> Response[Error | list[Download]]:
     """List completed downloads
 
      Any signed-in user. The shared library: completed downloads of every user, 15 a page,
     newest first (by `completed_time`, then `id`). A page past the end is an empty list.
+    Pages deeper than 100 are refused (400): read further with `cursor` (see **Pages** above).
     The caller's own rows show their links whole; every other row's `link` is shown without
     `user:password@` and with the values of secret query parameters replaced by `REDACTED`
     (see **Links** above).
 
     Args:
         page (int):
+        cursor (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -158,6 +178,7 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         page=page,
+        cursor=cursor,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -169,17 +190,20 @@ async def asyncio(
     page: int,
     *,
     client: AuthenticatedClient | Client,
+    cursor: str | Unset = UNSET,
 ) -> Error | list[Download] | None:
     """List completed downloads
 
      Any signed-in user. The shared library: completed downloads of every user, 15 a page,
     newest first (by `completed_time`, then `id`). A page past the end is an empty list.
+    Pages deeper than 100 are refused (400): read further with `cursor` (see **Pages** above).
     The caller's own rows show their links whole; every other row's `link` is shown without
     `user:password@` and with the values of secret query parameters replaced by `REDACTED`
     (see **Links** above).
 
     Args:
         page (int):
+        cursor (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -193,5 +217,6 @@ async def asyncio(
         await asyncio_detailed(
             page=page,
             client=client,
+            cursor=cursor,
         )
     ).parsed

@@ -8,18 +8,27 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.download import Download
 from ...models.error import Error
-from ...types import Response
+from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
     page: int,
+    *,
+    cursor: str | Unset = UNSET,
 ) -> dict[str, Any]:
+
+    params: dict[str, Any] = {}
+
+    params["cursor"] = cursor
+
+    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
 
     _kwargs: dict[str, Any] = {
         "method": "get",
         "url": "/api/user/downloads/{page}".format(
             page=quote(str(page), safe=""),
         ),
+        "params": params,
     }
 
     return _kwargs
@@ -71,14 +80,17 @@ def sync_detailed(
     page: int,
     *,
     client: AuthenticatedClient | Client,
+    cursor: str | Unset = UNSET,
 ) -> Response[Error | list[Download]]:
     """List my downloads
 
      Any signed-in user. The caller's own downloads in every status, 15 a page, oldest first
-    (by `added_time`, then `id`). A page past the end is an empty list.
+    (by `added_time`, then `id`). A page past the end is an empty list. Pages deeper than
+    100 are refused (400): read further with `cursor` (see **Pages** above).
 
     Args:
         page (int):
+        cursor (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -90,6 +102,7 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         page=page,
+        cursor=cursor,
     )
 
     response = client.get_httpx_client().request(
@@ -103,14 +116,17 @@ def sync(
     page: int,
     *,
     client: AuthenticatedClient | Client,
+    cursor: str | Unset = UNSET,
 ) -> Error | list[Download] | None:
     """List my downloads
 
      Any signed-in user. The caller's own downloads in every status, 15 a page, oldest first
-    (by `added_time`, then `id`). A page past the end is an empty list.
+    (by `added_time`, then `id`). A page past the end is an empty list. Pages deeper than
+    100 are refused (400): read further with `cursor` (see **Pages** above).
 
     Args:
         page (int):
+        cursor (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -123,6 +139,7 @@ def sync(
     return sync_detailed(
         page=page,
         client=client,
+        cursor=cursor,
     ).parsed
 
 
@@ -130,14 +147,17 @@ async def asyncio_detailed(
     page: int,
     *,
     client: AuthenticatedClient | Client,
+    cursor: str | Unset = UNSET,
 ) -> Response[Error | list[Download]]:
     """List my downloads
 
      Any signed-in user. The caller's own downloads in every status, 15 a page, oldest first
-    (by `added_time`, then `id`). A page past the end is an empty list.
+    (by `added_time`, then `id`). A page past the end is an empty list. Pages deeper than
+    100 are refused (400): read further with `cursor` (see **Pages** above).
 
     Args:
         page (int):
+        cursor (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -149,6 +169,7 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         page=page,
+        cursor=cursor,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -160,14 +181,17 @@ async def asyncio(
     page: int,
     *,
     client: AuthenticatedClient | Client,
+    cursor: str | Unset = UNSET,
 ) -> Error | list[Download] | None:
     """List my downloads
 
      Any signed-in user. The caller's own downloads in every status, 15 a page, oldest first
-    (by `added_time`, then `id`). A page past the end is an empty list.
+    (by `added_time`, then `id`). A page past the end is an empty list. Pages deeper than
+    100 are refused (400): read further with `cursor` (see **Pages** above).
 
     Args:
         page (int):
+        cursor (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -181,5 +205,6 @@ async def asyncio(
         await asyncio_detailed(
             page=page,
             client=client,
+            cursor=cursor,
         )
     ).parsed

@@ -62,7 +62,8 @@ def sync_detailed(
     """List the heaviest users
 
      Admins only. The ten users who downloaded the most bytes in the last 30 days (by completion
-    time), heaviest first.
+    time, counted in whole UTC days: today and the 30 days before), heaviest first. Read from
+    totals the server keeps as downloads complete, so it costs the same at any table size.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -88,7 +89,8 @@ def sync(
     """List the heaviest users
 
      Admins only. The ten users who downloaded the most bytes in the last 30 days (by completion
-    time), heaviest first.
+    time, counted in whole UTC days: today and the 30 days before), heaviest first. Read from
+    totals the server keeps as downloads complete, so it costs the same at any table size.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -110,7 +112,8 @@ async def asyncio_detailed(
     """List the heaviest users
 
      Admins only. The ten users who downloaded the most bytes in the last 30 days (by completion
-    time), heaviest first.
+    time, counted in whole UTC days: today and the 30 days before), heaviest first. Read from
+    totals the server keeps as downloads complete, so it costs the same at any table size.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -134,7 +137,8 @@ async def asyncio(
     """List the heaviest users
 
      Admins only. The ten users who downloaded the most bytes in the last 30 days (by completion
-    time), heaviest first.
+    time, counted in whole UTC days: today and the 30 days before), heaviest first. Read from
+    totals the server keeps as downloads complete, so it costs the same at any table size.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

@@ -7,14 +7,27 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.error import Error
 from ...models.signup_request import SignupRequest
-from ...types import Response
+from ...types import UNSET, Response, Unset
 
 
-def _get_kwargs() -> dict[str, Any]:
+def _get_kwargs(
+    *,
+    limit: int | Unset = UNSET,
+    cursor: str | Unset = UNSET,
+) -> dict[str, Any]:
+
+    params: dict[str, Any] = {}
+
+    params["limit"] = limit
+
+    params["cursor"] = cursor
+
+    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
 
     _kwargs: dict[str, Any] = {
         "method": "get",
         "url": "/api/user/requests",
+        "params": params,
     }
 
     return _kwargs
@@ -32,6 +45,11 @@ def _parse_response(
             response_200.append(response_200_item)
 
         return response_200
+
+    if response.status_code == 400:
+        response_400 = Error.from_dict(response.json())
+
+        return response_400
 
     if response.status_code == 403:
         response_403 = Error.from_dict(response.json())
@@ -58,10 +76,17 @@ def _build_response(
 def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
+    limit: int | Unset = UNSET,
+    cursor: str | Unset = UNSET,
 ) -> Response[Error | list[SignupRequest]]:
     """List sign-up requests
 
-     Admins only. Every user waiting for approval, ordered by name.
+     Admins only. Users waiting for approval, ordered by name: the first 500 without `limit`
+    or `cursor`, else one page after the cursor (paging as in `list_users`).
+
+    Args:
+        limit (int | Unset):
+        cursor (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -71,7 +96,10 @@ def sync_detailed(
         Response[Error | list[SignupRequest]]
     """
 
-    kwargs = _get_kwargs()
+    kwargs = _get_kwargs(
+        limit=limit,
+        cursor=cursor,
+    )
 
     response = client.get_httpx_client().request(
         **kwargs,
@@ -83,10 +111,17 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient | Client,
+    limit: int | Unset = UNSET,
+    cursor: str | Unset = UNSET,
 ) -> Error | list[SignupRequest] | None:
     """List sign-up requests
 
-     Admins only. Every user waiting for approval, ordered by name.
+     Admins only. Users waiting for approval, ordered by name: the first 500 without `limit`
+    or `cursor`, else one page after the cursor (paging as in `list_users`).
+
+    Args:
+        limit (int | Unset):
+        cursor (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -98,16 +133,25 @@ def sync(
 
     return sync_detailed(
         client=client,
+        limit=limit,
+        cursor=cursor,
     ).parsed
 
 
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
+    limit: int | Unset = UNSET,
+    cursor: str | Unset = UNSET,
 ) -> Response[Error | list[SignupRequest]]:
     """List sign-up requests
 
-     Admins only. Every user waiting for approval, ordered by name.
+     Admins only. Users waiting for approval, ordered by name: the first 500 without `limit`
+    or `cursor`, else one page after the cursor (paging as in `list_users`).
+
+    Args:
+        limit (int | Unset):
+        cursor (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -117,7 +161,10 @@ async def asyncio_detailed(
         Response[Error | list[SignupRequest]]
     """
 
-    kwargs = _get_kwargs()
+    kwargs = _get_kwargs(
+        limit=limit,
+        cursor=cursor,
+    )
 
     response = await client.get_async_httpx_client().request(**kwargs)
 
@@ -127,10 +174,17 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient | Client,
+    limit: int | Unset = UNSET,
+    cursor: str | Unset = UNSET,
 ) -> Error | list[SignupRequest] | None:
     """List sign-up requests
 
-     Admins only. Every user waiting for approval, ordered by name.
+     Admins only. Users waiting for approval, ordered by name: the first 500 without `limit`
+    or `cursor`, else one page after the cursor (paging as in `list_users`).
+
+    Args:
+        limit (int | Unset):
+        cursor (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -143,5 +197,7 @@ async def asyncio(
     return (
         await asyncio_detailed(
             client=client,
+            limit=limit,
+            cursor=cursor,
         )
     ).parsed

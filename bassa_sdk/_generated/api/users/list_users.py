@@ -7,14 +7,27 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.error import Error
 from ...models.user_summary import UserSummary
-from ...types import Response
+from ...types import UNSET, Response, Unset
 
 
-def _get_kwargs() -> dict[str, Any]:
+def _get_kwargs(
+    *,
+    limit: int | Unset = UNSET,
+    cursor: str | Unset = UNSET,
+) -> dict[str, Any]:
+
+    params: dict[str, Any] = {}
+
+    params["limit"] = limit
+
+    params["cursor"] = cursor
+
+    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
 
     _kwargs: dict[str, Any] = {
         "method": "get",
         "url": "/api/user",
+        "params": params,
     }
 
     return _kwargs
@@ -26,12 +39,19 @@ def _parse_response(
     if response.status_code == 200:
         response_200 = []
         _response_200 = response.json()
-        for response_200_item_data in _response_200:
-            response_200_item = UserSummary.from_dict(response_200_item_data)
+        for componentsschemas_user_summary_page_item_data in _response_200:
+            componentsschemas_user_summary_page_item = UserSummary.from_dict(
+                componentsschemas_user_summary_page_item_data
+            )
 
-            response_200.append(response_200_item)
+            response_200.append(componentsschemas_user_summary_page_item)
 
         return response_200
+
+    if response.status_code == 400:
+        response_400 = Error.from_dict(response.json())
+
+        return response_400
 
     if response.status_code == 403:
         response_403 = Error.from_dict(response.json())
@@ -58,10 +78,19 @@ def _build_response(
 def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
+    limit: int | Unset = UNSET,
+    cursor: str | Unset = UNSET,
 ) -> Response[Error | list[UserSummary]]:
     """List users
 
-     Admins only. Every user that is not blocked, approved or not, ordered by name.
+     Admins only. Users that are not blocked, approved or not, ordered by name. Without
+    `limit` or `cursor` (the legacy request) the first 500 only: the `Bassa-Next-Cursor`
+    header says there are more. With them (an extension), one page of at most `limit` users
+    after the cursor.
+
+    Args:
+        limit (int | Unset):
+        cursor (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -71,7 +100,10 @@ def sync_detailed(
         Response[Error | list[UserSummary]]
     """
 
-    kwargs = _get_kwargs()
+    kwargs = _get_kwargs(
+        limit=limit,
+        cursor=cursor,
+    )
 
     response = client.get_httpx_client().request(
         **kwargs,
@@ -83,10 +115,19 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient | Client,
+    limit: int | Unset = UNSET,
+    cursor: str | Unset = UNSET,
 ) -> Error | list[UserSummary] | None:
     """List users
 
-     Admins only. Every user that is not blocked, approved or not, ordered by name.
+     Admins only. Users that are not blocked, approved or not, ordered by name. Without
+    `limit` or `cursor` (the legacy request) the first 500 only: the `Bassa-Next-Cursor`
+    header says there are more. With them (an extension), one page of at most `limit` users
+    after the cursor.
+
+    Args:
+        limit (int | Unset):
+        cursor (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -98,16 +139,27 @@ def sync(
 
     return sync_detailed(
         client=client,
+        limit=limit,
+        cursor=cursor,
     ).parsed
 
 
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
+    limit: int | Unset = UNSET,
+    cursor: str | Unset = UNSET,
 ) -> Response[Error | list[UserSummary]]:
     """List users
 
-     Admins only. Every user that is not blocked, approved or not, ordered by name.
+     Admins only. Users that are not blocked, approved or not, ordered by name. Without
+    `limit` or `cursor` (the legacy request) the first 500 only: the `Bassa-Next-Cursor`
+    header says there are more. With them (an extension), one page of at most `limit` users
+    after the cursor.
+
+    Args:
+        limit (int | Unset):
+        cursor (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -117,7 +169,10 @@ async def asyncio_detailed(
         Response[Error | list[UserSummary]]
     """
 
-    kwargs = _get_kwargs()
+    kwargs = _get_kwargs(
+        limit=limit,
+        cursor=cursor,
+    )
 
     response = await client.get_async_httpx_client().request(**kwargs)
 
@@ -127,10 +182,19 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient | Client,
+    limit: int | Unset = UNSET,
+    cursor: str | Unset = UNSET,
 ) -> Error | list[UserSummary] | None:
     """List users
 
-     Admins only. Every user that is not blocked, approved or not, ordered by name.
+     Admins only. Users that are not blocked, approved or not, ordered by name. Without
+    `limit` or `cursor` (the legacy request) the first 500 only: the `Bassa-Next-Cursor`
+    header says there are more. With them (an extension), one page of at most `limit` users
+    after the cursor.
+
+    Args:
+        limit (int | Unset):
+        cursor (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -143,5 +207,7 @@ async def asyncio(
     return (
         await asyncio_detailed(
             client=client,
+            limit=limit,
+            cursor=cursor,
         )
     ).parsed

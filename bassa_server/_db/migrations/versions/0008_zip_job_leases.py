@@ -6,8 +6,8 @@ same partial file. Now the builder renews a lease on its job, a replica takes ov
 whose lease has run out, and each attempt writes its own partial file. Jobs left running by an
 older server have no lease: the first replica to look takes them over.
 
-Revision ID: 0007_zips
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-11-29
 """
 
@@ -16,8 +16,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0007_zips"
-down_revision: str | Sequence[str] | None = "0006"
+revision: str = "0008"
+down_revision: str | Sequence[str] | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
