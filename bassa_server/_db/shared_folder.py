@@ -40,12 +40,14 @@ class FolderMismatchError(RuntimeError):
 def check_downloads_folder(sessions: sessionmaker[Session], folder: Path) -> str:
     """Record or verify the downloads folder's marker; returns its value (see the module doc)."""
     marker = folder / MARKER_NAME
-    present = _read(marker)
     for _attempt in range(2):
         with sessions() as session:
             recorded = session.scalar(
                 select(DeploymentFact.value).where(DeploymentFact.name == FACT_NAME)
             )
+            # read after the database answered: the replica that recorded the value wrote the
+            # marker before its commit, so a marker read earlier could miss it
+            present = _read(marker)
             if recorded is not None:
                 break
             value = present or _write(marker)
@@ -55,7 +57,6 @@ def check_downloads_folder(sessions: sessionmaker[Session], folder: Path) -> str
             except IntegrityError:
                 # another replica recorded its marker first: compare with that one
                 session.rollback()
-                present = _read(marker)
                 continue
             logger.info("recorded the downloads folder", extra={"folder": str(folder)})
             return value

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import cast
 
 import pytest
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
 
 from bassa_server._db import migrate
 from bassa_server._db.engine import is_conflict, make_engine, make_session_factory
@@ -43,6 +45,26 @@ def test_the_downloads_folder_is_recorded_then_checked(tmp_path: Path) -> None:
     with pytest.raises(FolderMismatchError, match="holds another replica's marker"):
         check_downloads_folder(sessions, other)
     assert not (empty / MARKER_NAME).exists()
+
+
+def test_a_replica_starting_while_another_records_the_folder_accepts_it(tmp_path: Path) -> None:
+    """Two replicas starting together on one folder both start: the one that finds the folder
+    recorded by the other, between its look at the folder and its look at the database, still
+    sees the marker the other wrote."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'bassa.db'}")
+    migrate.upgrade(engine)
+    sessions = make_session_factory(engine)
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    recorded_by_other: list[str] = []
+
+    def sessions_while_another_replica_starts() -> Session:
+        if not recorded_by_other:
+            recorded_by_other.append(check_downloads_folder(sessions, shared))
+        return sessions()
+
+    racing = cast("sessionmaker[Session]", sessions_while_another_replica_starts)
+    assert check_downloads_folder(racing, shared) == recorded_by_other[0]
 
 
 class _DriverError(Exception):
