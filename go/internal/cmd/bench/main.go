@@ -56,8 +56,15 @@ func median(values []time.Duration) time.Duration {
 func overhead(url, token string, calls int, logger *slog.Logger) {
 	ctx := context.Background()
 	httpClient := &http.Client{}
+	// the page's address from the spec's request builder, made once: the baseline's calls
+	// then cost only what any raw net/http call costs
+	template, err := bassaapi.NewListOwnDownloadsRequest(url, 1, nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	page := template.URL.String()
 	raw := func() {
-		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url+"/api/user/downloads/1", nil)
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, page, nil)
 		req.Header.Set("token", token)
 		resp, err := httpClient.Do(req)
 		if err != nil {
