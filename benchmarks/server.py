@@ -133,9 +133,11 @@ def seed(server: LiveServer, rows: int) -> str:
         for i in range(rows)
     ]
     try:
-        with engine.begin() as connection:
-            for start in range(0, rows, 5000):
-                connection.execute(insert(Download), values[start : start + 5000])
+        # a transaction a thousand rows: on PostgreSQL many single-row inserts in one
+        # transaction update the same kept counter rows over and over (revision 0009)
+        for start in range(0, rows, 1000):
+            with engine.begin() as connection:
+                connection.execute(insert(Download), values[start : start + 1000])
     finally:
         engine.dispose()
     response = httpx.post(f"{server.url}/api/login", data={"user_name": USER, "password": PASSWORD})

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from alembic import command
-from sqlalchemy import Engine, func, insert, select, update
+from sqlalchemy import Engine, delete, func, insert, select, update
 
 from bassa_server._db import migrate
 from bassa_server._db.engine import make_engine
@@ -39,6 +39,7 @@ from tests.integration.server.helpers import (
     make_user,
     queue_download,
     start_download,
+    unique,
 )
 from tests.live_server import LiveServer
 
@@ -120,6 +121,45 @@ def test_counts_stay_exact_through_the_whole_lifecycle(server: LiveServer, tmp_p
     # the admin deletes the user: their downloads go too, on every database
     admin = {"token": admin_token(server)}
     assert http.delete(f"{server.url}/api/user/{name}", headers=admin).status_code == 200
+    _assert_exact(server)
+
+
+def test_counts_stay_exact_through_statements_of_many_rows(server: LiveServer) -> None:
+    """A multi-row INSERT, many single-row INSERTs in one transaction and DELETEs of many rows
+    (an operator's bulk load and clean-up, deleting a user) are counted row for row, inside
+    and outside the heavy users' window."""
+    engine, now = database(server), int(time.time())
+    names = [unique("bulk") for _ in range(3)]
+    users = [
+        {"user_name": name, "password_hash": "x", "email": f"{name}@example.org"}
+        | {"approved": i != 1, "blocked": i == 2}
+        for i, name in enumerate(names)
+    ]
+    rows = [
+        {
+            "link": f"https://example.org/bulk{i}.bin",
+            "user_name": names[i % 3],
+            "added_time": now,
+            "status": i % 5,
+            "completed_time": now - (i % 40) * DAY if i % 5 in (COMPLETED, DELETED) else 0,
+            "size": 1000 + i,
+        }
+        for i in range(240)
+    ]
+    with engine.begin() as connection:
+        connection.execute(insert(User).values(users))  # one statement, three accounts
+        connection.execute(insert(Download).values(rows[:120]))  # one statement
+        connection.execute(insert(Download), rows[120:])  # the driver's executemany
+    _assert_exact(server)
+    with engine.begin() as connection:
+        connection.execute(delete(Download).where(Download.user_name == names[0]))
+        connection.execute(
+            delete(Download).where(Download.user_name == names[1], Download.status == COMPLETED)
+        )
+    _assert_exact(server)
+    admin = {"token": admin_token(server)}
+    for name in names:  # the rest go with their accounts
+        assert http.delete(f"{server.url}/api/user/{name}", headers=admin).status_code == 200
     _assert_exact(server)
 
 
