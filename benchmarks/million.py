@@ -13,8 +13,9 @@ spec allows (its `Page` maximum) or the last page, whichever comes first; when t
 `Bassa-Next-Cursor`, the same lists are also read through a cursor at the depth of their last
 page (the position of the bench user's oldest download, the shared library's oldest row).
 
-The legacy user lists answer at most 500 users, so at 100 users against 10,000 they return more
-rows (a fuller page), not more work per row; `users, 50 a page` compares equal pages.
+The legacy user lists answer at most 100 users (one default page), so at 100 users against
+10,000 the blocked users and sign-up requests return fuller pages (1 and 2 rows against 100), not
+more work per row; `users, 50 a page` compares equal pages.
 
 Usage: .venv/bin/python benchmarks/million.py [--database sqlite --database postgresql]
        [--rows 100000] [--seconds 5] [--endpoint heavy --endpoint queue]

@@ -6,16 +6,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, delete, false, select, true, update
+import orjson
+from sqlalchemy import bindparam, false, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from bassa_server import _accounts as accounts
 from bassa_server._auth import hash_password_async, new_session_stamp
-from bassa_server._db.models import Download, User
+from bassa_server._db.models import User
 from bassa_server._handlers import _cursors as cursors
-from bassa_server._handlers._common import SUCCESS, reply, services
+from bassa_server._handlers._common import SUCCESS, json_reply, reply, services
 from bassa_server._handlers.auth import create_user
 from bassa_server._lifecycle import _counters as counters
 from bassa_server._openapi import HandlerSet, OperationCall
@@ -25,37 +26,13 @@ from bassa_server._security import SessionUser, session_user
 handlers = HandlerSet()
 
 
-# a legacy request (no `limit`, no `cursor`) gets at most this many users; the header says more
-LEGACY_USER_CAP = 500
+# a legacy request (no `limit`, no `cursor`) gets the first page of the default size: the work
+# per request stays that of one page however many users there are; the header says there is more
 DEFAULT_USER_LIMIT = 100
+LEGACY_USER_CAP = DEFAULT_USER_LIMIT
 USERS_CURSOR = "users"
 _SUMMARY = (User.user_name, User.auth, User.email, User.approved, User.blocked)
 _REQUEST = (User.user_name, User.email)
-
-
-@dataclass(frozen=True)
-class _UserList:
-    """A user list's two reads, built once (indexes (blocked, user_name) and (approved,
-    user_name) serve them): from the start, and after a name."""
-
-    first: PreparedRead
-    after: PreparedRead
-    shape: Callable[[tuple[Any, ...]], dict[str, Any]]
-
-    @classmethod
-    def of(
-        cls,
-        columns: tuple[Any, ...],
-        where: Any,
-        shape: Callable[[tuple[Any, ...]], dict[str, Any]],
-    ) -> _UserList:
-        """The reads of the users matching `where`, by name, at most `limit` rows."""
-        query = select(*columns).where(where).order_by(User.user_name).limit(bindparam("limit"))
-        return cls(
-            PreparedRead(query),
-            PreparedRead(query.where(User.user_name > bindparam("after"))),
-            shape,
-        )
 
 
 def _summary(row: tuple[Any, ...]) -> dict[str, Any]:
@@ -70,11 +47,62 @@ def _summary(row: tuple[Any, ...]) -> dict[str, Any]:
     }
 
 
+def _request(row: tuple[Any, ...]) -> dict[str, Any]:
+    return {"user_name": row[0], "email": row[1]}
+
+
+@dataclass(frozen=True)
+class _UserPage:
+    """A page of a user list: its body and the cursor after it."""
+
+    body: bytes
+    next_cursor: str | None
+
+
+@dataclass(frozen=True)
+class _PageShape:
+    """Renders the rows of a read of `limit + 1` users into a page of at most `limit` (the row
+    more says whether there is a next page). Equal shapes are one key of the read cache."""
+
+    row: Callable[[tuple[Any, ...]], dict[str, Any]]
+    limit: int
+
+    def __call__(self, rows: list[tuple[Any, ...]]) -> _UserPage:
+        if len(rows) <= self.limit:
+            return _UserPage(orjson.dumps([self.row(row) for row in rows]), None)
+        rows = rows[: self.limit]
+        cursor = cursors.encode(USERS_CURSOR, rows[-1][0])
+        return _UserPage(orjson.dumps([self.row(row) for row in rows]), cursor)
+
+
+@dataclass(frozen=True)
+class _UserList:
+    """A user list's two reads, built once (indexes (blocked, user_name) and (approved,
+    user_name) serve them): from the start, and after a name."""
+
+    first: PreparedRead
+    after: PreparedRead
+    row: Callable[[tuple[Any, ...]], dict[str, Any]]
+
+    @classmethod
+    def of(
+        cls,
+        columns: tuple[Any, ...],
+        where: Any,
+        row: Callable[[tuple[Any, ...]], dict[str, Any]],
+    ) -> _UserList:
+        """The reads of the users matching `where`, by name, at most `limit` rows."""
+        query = select(*columns).where(where).order_by(User.user_name).limit(bindparam("limit"))
+        return cls(
+            PreparedRead(query),
+            PreparedRead(query.where(User.user_name > bindparam("after"))),
+            row,
+        )
+
+
 _USERS = _UserList.of(_SUMMARY, User.blocked == false(), _summary)
 _BLOCKED = _UserList.of(_SUMMARY, User.blocked == true(), _summary)
-_REQUESTS = _UserList.of(
-    _REQUEST, User.approved == false(), lambda row: {"user_name": row[0], "email": row[1]}
-)
+_REQUESTS = _UserList.of(_REQUEST, User.approved == false(), _request)
 
 
 async def _user_page(call: OperationCall, users: _UserList) -> Response:
@@ -84,16 +112,14 @@ async def _user_page(call: OperationCall, users: _UserList) -> Response:
     if limit is None:
         limit = LEGACY_USER_CAP if cursor is None else DEFAULT_USER_LIMIT
     svc = services(call)
+    shape = _PageShape(users.row, limit)
     if cursor is not None:
         (after,) = cursors.decode(cursor, USERS_CURSOR, str)
-        rows = await svc.prepared(users.after, limit=limit + 1, after=after)
+        page = await svc.shaped(users.after, shape, limit=limit + 1, after=after)
     else:
-        rows = await svc.prepared(users.first, limit=limit + 1)
-    headers = {}
-    if len(rows) > limit:
-        rows = rows[:limit]
-        headers[cursors.NEXT_CURSOR_HEADER] = cursors.encode(USERS_CURSOR, rows[-1][0])
-    return reply([users.shape(row) for row in rows], headers=headers)
+        page = await svc.shaped(users.first, shape, limit=limit + 1)
+    headers = {cursors.NEXT_CURSOR_HEADER: page.next_cursor} if page.next_cursor else None
+    return json_reply(page.body, headers)
 
 
 @handlers.operation("list_users")
@@ -198,10 +224,7 @@ async def delete_user(call: OperationCall) -> Response:
 
     def remove(session: Session) -> None:
         accounts.require_user(session, name)
-        # the downloads first, by name: MariaDB/MySQL fire no trigger for a cascade, and the
-        # kept counts must lose these rows too
-        session.execute(delete(Download).where(Download.user_name == name))
-        session.execute(delete(User).where(User.user_name == name))
+        accounts.delete_account(session, name)
 
     await services(call).run_db(remove)
     services(call).forget_user(name)

@@ -25,7 +25,7 @@ func checkUser(name string) error {
 }
 
 // List returns the users that are not blocked, approved or not, by name (a current server
-// sends at most 500).
+// sends at most 100).
 func (s *UsersService) List(ctx context.Context) ([]UserSummary, error) {
 	ex, err := s.c.call(ctx, bassaapi.OpListUsers, func(server string) (*http.Request, error) {
 		return bassaapi.NewListUsersRequest(server, nil)

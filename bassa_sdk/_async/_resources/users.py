@@ -58,7 +58,7 @@ class AsyncUsers:
 
     async def list(self, *, timeout: Timeout = None) -> builtins.list[UserSummary]:
         """Users that are not blocked, approved or not, by name (a current server sends at
-        most 500: `iter()` reads them all)."""
+        most 100: `iter()` reads them all)."""
         call = Call(list_users, {}, expect_list(UserSummary))
         return await self._client._execute(call, timeout)
 

@@ -59,7 +59,7 @@ class Users:
 
     def list(self, *, timeout: Timeout = None) -> builtins.list[UserSummary]:
         """Users that are not blocked, approved or not, by name (a current server sends at
-        most 500: `iter()` reads them all)."""
+        most 100: `iter()` reads them all)."""
         call = Call(list_users, {}, expect_list(UserSummary))
         return self._client._execute(call, timeout)
 

@@ -808,7 +808,7 @@ type ClientInterface interface {
 	// ListUsers List users
 	//
 	// Admins only. Users that are not blocked, approved or not, ordered by name. Without
-	// `limit` or `cursor` (the legacy request) the first 500 only: the `Bassa-Next-Cursor`
+	// `limit` or `cursor` (the legacy request) the first 100 only: the `Bassa-Next-Cursor`
 	// header says there are more. With them (an extension), one page of at most `limit` users
 	// after the cursor.
 	//
@@ -844,7 +844,7 @@ type ClientInterface interface {
 
 	// ListBlockedUsers List blocked users
 	//
-	// Admins only. Blocked users, ordered by name: the first 500 without `limit` or `cursor`,
+	// Admins only. Blocked users, ordered by name: the first 100 without `limit` or `cursor`,
 	// else one page after the cursor (paging as in `list_users`).
 	//
 	// Corresponds with GET /api/user/blocked (the `ListBlockedUsers` operationId).
@@ -887,7 +887,7 @@ type ClientInterface interface {
 
 	// ListSignupRequests List sign-up requests
 	//
-	// Admins only. Users waiting for approval, ordered by name: the first 500 without `limit`
+	// Admins only. Users waiting for approval, ordered by name: the first 100 without `limit`
 	// or `cursor`, else one page after the cursor (paging as in `list_users`).
 	//
 	// Corresponds with GET /api/user/requests (the `ListSignupRequests` operationId).
@@ -1444,7 +1444,7 @@ func (c *Client) EndUserSessions(ctx context.Context, username Username, reqEdit
 // ListUsers List users
 //
 // Admins only. Users that are not blocked, approved or not, ordered by name. Without
-// `limit` or `cursor` (the legacy request) the first 500 only: the `Bassa-Next-Cursor`
+// `limit` or `cursor` (the legacy request) the first 100 only: the `Bassa-Next-Cursor`
 // header says there are more. With them (an extension), one page of at most `limit` users
 // after the cursor.
 //
@@ -1520,7 +1520,7 @@ func (c *Client) ApproveUser(ctx context.Context, username Username, reqEditors 
 
 // ListBlockedUsers List blocked users
 //
-// Admins only. Blocked users, ordered by name: the first 500 without `limit` or `cursor`,
+// Admins only. Blocked users, ordered by name: the first 100 without `limit` or `cursor`,
 // else one page after the cursor (paging as in `list_users`).
 //
 // Corresponds with GET /api/user/blocked (the `ListBlockedUsers` operationId).
@@ -1613,7 +1613,7 @@ func (c *Client) ListHeavyUsers(ctx context.Context, reqEditors ...RequestEditor
 
 // ListSignupRequests List sign-up requests
 //
-// Admins only. Users waiting for approval, ordered by name: the first 500 without `limit`
+// Admins only. Users waiting for approval, ordered by name: the first 100 without `limit`
 // or `cursor`, else one page after the cursor (paging as in `list_users`).
 //
 // Corresponds with GET /api/user/requests (the `ListSignupRequests` operationId).
@@ -3339,7 +3339,7 @@ type ClientWithResponsesInterface interface {
 	// ListUsersWithResponse List users
 	//
 	// Admins only. Users that are not blocked, approved or not, ordered by name. Without
-	// `limit` or `cursor` (the legacy request) the first 500 only: the `Bassa-Next-Cursor`
+	// `limit` or `cursor` (the legacy request) the first 100 only: the `Bassa-Next-Cursor`
 	// header says there are more. With them (an extension), one page of at most `limit` users
 	// after the cursor.
 	//
@@ -3379,7 +3379,7 @@ type ClientWithResponsesInterface interface {
 
 	// ListBlockedUsersWithResponse List blocked users
 	//
-	// Admins only. Blocked users, ordered by name: the first 500 without `limit` or `cursor`,
+	// Admins only. Blocked users, ordered by name: the first 100 without `limit` or `cursor`,
 	// else one page after the cursor (paging as in `list_users`).
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -3432,7 +3432,7 @@ type ClientWithResponsesInterface interface {
 
 	// ListSignupRequestsWithResponse List sign-up requests
 	//
-	// Admins only. Users waiting for approval, ordered by name: the first 500 without `limit`
+	// Admins only. Users waiting for approval, ordered by name: the first 100 without `limit`
 	// or `cursor`, else one page after the cursor (paging as in `list_users`).
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -6531,7 +6531,7 @@ func (c *ClientWithResponses) EndUserSessionsWithResponse(ctx context.Context, u
 // ListUsersWithResponse List users
 //
 // Admins only. Users that are not blocked, approved or not, ordered by name. Without
-// `limit` or `cursor` (the legacy request) the first 500 only: the `Bassa-Next-Cursor`
+// `limit` or `cursor` (the legacy request) the first 100 only: the `Bassa-Next-Cursor`
 // header says there are more. With them (an extension), one page of at most `limit` users
 // after the cursor.
 //
@@ -6595,7 +6595,7 @@ func (c *ClientWithResponses) ApproveUserWithResponse(ctx context.Context, usern
 
 // ListBlockedUsersWithResponse List blocked users
 //
-// Admins only. Blocked users, ordered by name: the first 500 without `limit` or `cursor`,
+// Admins only. Blocked users, ordered by name: the first 100 without `limit` or `cursor`,
 // else one page after the cursor (paging as in `list_users`).
 //
 // Returns a wrapper object for the known response body format(s).
@@ -6678,7 +6678,7 @@ func (c *ClientWithResponses) ListHeavyUsersWithResponse(ctx context.Context, re
 
 // ListSignupRequestsWithResponse List sign-up requests
 //
-// Admins only. Users waiting for approval, ordered by name: the first 500 without `limit`
+// Admins only. Users waiting for approval, ordered by name: the first 100 without `limit`
 // or `cursor`, else one page after the cursor (paging as in `list_users`).
 //
 // Returns a wrapper object for the known response body format(s).

@@ -83,7 +83,7 @@ def sync_detailed(
 ) -> Response[Error | list[UserSummary]]:
     """List blocked users
 
-     Admins only. Blocked users, ordered by name: the first 500 without `limit` or `cursor`,
+     Admins only. Blocked users, ordered by name: the first 100 without `limit` or `cursor`,
     else one page after the cursor (paging as in `list_users`).
 
     Args:
@@ -118,7 +118,7 @@ def sync(
 ) -> Error | list[UserSummary] | None:
     """List blocked users
 
-     Admins only. Blocked users, ordered by name: the first 500 without `limit` or `cursor`,
+     Admins only. Blocked users, ordered by name: the first 100 without `limit` or `cursor`,
     else one page after the cursor (paging as in `list_users`).
 
     Args:
@@ -148,7 +148,7 @@ async def asyncio_detailed(
 ) -> Response[Error | list[UserSummary]]:
     """List blocked users
 
-     Admins only. Blocked users, ordered by name: the first 500 without `limit` or `cursor`,
+     Admins only. Blocked users, ordered by name: the first 100 without `limit` or `cursor`,
     else one page after the cursor (paging as in `list_users`).
 
     Args:
@@ -181,7 +181,7 @@ async def asyncio(
 ) -> Error | list[UserSummary] | None:
     """List blocked users
 
-     Admins only. Blocked users, ordered by name: the first 500 without `limit` or `cursor`,
+     Admins only. Blocked users, ordered by name: the first 100 without `limit` or `cursor`,
     else one page after the cursor (paging as in `list_users`).
 
     Args:

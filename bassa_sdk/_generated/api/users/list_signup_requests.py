@@ -81,7 +81,7 @@ def sync_detailed(
 ) -> Response[Error | list[SignupRequest]]:
     """List sign-up requests
 
-     Admins only. Users waiting for approval, ordered by name: the first 500 without `limit`
+     Admins only. Users waiting for approval, ordered by name: the first 100 without `limit`
     or `cursor`, else one page after the cursor (paging as in `list_users`).
 
     Args:
@@ -116,7 +116,7 @@ def sync(
 ) -> Error | list[SignupRequest] | None:
     """List sign-up requests
 
-     Admins only. Users waiting for approval, ordered by name: the first 500 without `limit`
+     Admins only. Users waiting for approval, ordered by name: the first 100 without `limit`
     or `cursor`, else one page after the cursor (paging as in `list_users`).
 
     Args:
@@ -146,7 +146,7 @@ async def asyncio_detailed(
 ) -> Response[Error | list[SignupRequest]]:
     """List sign-up requests
 
-     Admins only. Users waiting for approval, ordered by name: the first 500 without `limit`
+     Admins only. Users waiting for approval, ordered by name: the first 100 without `limit`
     or `cursor`, else one page after the cursor (paging as in `list_users`).
 
     Args:
@@ -179,7 +179,7 @@ async def asyncio(
 ) -> Error | list[SignupRequest] | None:
     """List sign-up requests
 
-     Admins only. Users waiting for approval, ordered by name: the first 500 without `limit`
+     Admins only. Users waiting for approval, ordered by name: the first 100 without `limit`
     or `cursor`, else one page after the cursor (paging as in `list_users`).
 
     Args:

@@ -84,7 +84,7 @@ def sync_detailed(
     """List users
 
      Admins only. Users that are not blocked, approved or not, ordered by name. Without
-    `limit` or `cursor` (the legacy request) the first 500 only: the `Bassa-Next-Cursor`
+    `limit` or `cursor` (the legacy request) the first 100 only: the `Bassa-Next-Cursor`
     header says there are more. With them (an extension), one page of at most `limit` users
     after the cursor.
 
@@ -121,7 +121,7 @@ def sync(
     """List users
 
      Admins only. Users that are not blocked, approved or not, ordered by name. Without
-    `limit` or `cursor` (the legacy request) the first 500 only: the `Bassa-Next-Cursor`
+    `limit` or `cursor` (the legacy request) the first 100 only: the `Bassa-Next-Cursor`
     header says there are more. With them (an extension), one page of at most `limit` users
     after the cursor.
 
@@ -153,7 +153,7 @@ async def asyncio_detailed(
     """List users
 
      Admins only. Users that are not blocked, approved or not, ordered by name. Without
-    `limit` or `cursor` (the legacy request) the first 500 only: the `Bassa-Next-Cursor`
+    `limit` or `cursor` (the legacy request) the first 100 only: the `Bassa-Next-Cursor`
     header says there are more. With them (an extension), one page of at most `limit` users
     after the cursor.
 
@@ -188,7 +188,7 @@ async def asyncio(
     """List users
 
      Admins only. Users that are not blocked, approved or not, ordered by name. Without
-    `limit` or `cursor` (the legacy request) the first 500 only: the `Bassa-Next-Cursor`
+    `limit` or `cursor` (the legacy request) the first 100 only: the `Bassa-Next-Cursor`
     header says there are more. With them (an extension), one page of at most `limit` users
     after the cursor.
 
