@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import bindparam, or_, select
@@ -49,13 +49,32 @@ def _page(order: tuple[Any, ...], *where: Any) -> PreparedRead:
     )
 
 
+@dataclass(frozen=True)
+class _Pages:
+    """The reads of a legacy list's pages: page 1 straight from the index (nothing to skip; the
+    ids-first join costs MariaDB a temporary table, 0.4 ms a read), deeper pages by `_page`."""
+
+    first: PreparedRead
+    deeper: PreparedRead
+
+    @classmethod
+    def of(cls, order: tuple[Any, ...], *where: Any) -> _Pages:
+        """The page reads of the downloads matching `where` in `order`."""
+        first = select(*DOWNLOAD_COLUMNS).where(*where).order_by(*order).limit(PAGE_SIZE)
+        return cls(PreparedRead(first), _page(order, *where))
+
+    def at(self, offset: int) -> tuple[PreparedRead, dict[str, int]]:
+        """The read of the page at `offset` and the values it binds besides the list's own."""
+        return (self.first, {}) if offset == 0 else (self.deeper, {"offset": offset})
+
+
 # the list pages are the hottest reads: their statements are built once (indexes
 # (user_name, added_time, id) and (status, completed_time, id) serve them). A legacy page skips
 # at most MAX_PAGE pages (the spec's `Page` maximum); a page read by cursor seeks the index to
 # the last row the caller saw, so it costs the same at any depth.
 _OWN = Download.user_name == bindparam("user_name")
 _OWN_ORDER = (Download.added_time, Download.id)
-_OWN_PAGE = _page(_OWN_ORDER, _OWN)
+_OWN_PAGES = _Pages.of(_OWN_ORDER, _OWN)
 _OWN_AFTER = _page(
     _OWN_ORDER,
     _OWN,
@@ -64,7 +83,7 @@ _OWN_AFTER = _page(
 )
 _COMPLETED = Download.status == COMPLETED
 _COMPLETED_ORDER = (Download.completed_time.desc(), Download.id.desc())
-_COMPLETED_PAGE = _page(_COMPLETED_ORDER, _COMPLETED)
+_COMPLETED_PAGES = _Pages.of(_COMPLETED_ORDER, _COMPLETED)
 _COMPLETED_AFTER = _page(
     _COMPLETED_ORDER,
     _COMPLETED,
@@ -113,7 +132,8 @@ async def list_own_downloads(call: OperationCall) -> Response:
             _OWN_AFTER, OwnPage.of, user_name=user_name, offset=offset, key=added, last_id=last_id
         )
     else:
-        page = await svc.shaped(_OWN_PAGE, OwnPage.of, user_name=user_name, offset=offset)
+        read, at = _OWN_PAGES.at(offset)
+        page = await svc.shaped(read, OwnPage.of, user_name=user_name, **at)
     return json_reply(page.body, _cursor_headers(page.next_cursor))
 
 
@@ -130,7 +150,8 @@ async def list_completed_downloads(call: OperationCall) -> Response:
             _COMPLETED_AFTER, SharedPage.of, offset=offset, key=completed, last_id=last_id
         )
     else:
-        page = await svc.shaped(_COMPLETED_PAGE, SharedPage.of, offset=offset)
+        read, at = _COMPLETED_PAGES.at(offset)
+        page = await svc.shaped(read, SharedPage.of, **at)
     return json_reply(page.body_for(viewer), _cursor_headers(page.next_cursor))
 
 
@@ -147,6 +168,8 @@ class SharedPage:
     redacted: bytes
     owners: frozenset[str]
     next_cursor: str | None
+    # the page as each of its owners sees it, rendered once (at most one per row)
+    _owner_views: dict[str, bytes] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def of(cls, rows: Sequence[Sequence[Any]]) -> SharedPage:
@@ -161,7 +184,12 @@ class SharedPage:
 
     def body_for(self, viewer: str) -> bytes:
         """The page as `viewer` sees it: their own links whole, everybody else's redacted."""
-        return _shared_json(self.rows, viewer) if viewer in self.owners else self.redacted
+        if viewer not in self.owners:
+            return self.redacted
+        view = self._owner_views.get(viewer)
+        if view is None:
+            view = self._owner_views[viewer] = _shared_json(self.rows, viewer)
+        return view
 
 
 def _shared_json(rows: Sequence[Sequence[Any]], viewer: str | None) -> bytes:
