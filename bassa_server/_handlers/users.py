@@ -68,10 +68,8 @@ class _PageShape:
     limit: int
 
     def __call__(self, rows: list[tuple[Any, ...]]) -> _UserPage:
-        if len(rows) <= self.limit:
-            return _UserPage(orjson.dumps([self.row(row) for row in rows]), None)
-        rows = rows[: self.limit]
-        cursor = cursors.encode(USERS_CURSOR, rows[-1][0])
+        more, rows = len(rows) > self.limit, rows[: self.limit]
+        cursor = cursors.encode(USERS_CURSOR, rows[-1][0]) if more else None
         return _UserPage(orjson.dumps([self.row(row) for row in rows]), cursor)
 
 
