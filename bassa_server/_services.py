@@ -193,7 +193,7 @@ class Services:
         """
         dialect = self.database.dialect
         if self._async_reads is not None:
-            return await self._async_reads.all(read, dialect, values, self._readers())
+            return await self._async_reads.all(read, dialect, values)
         if not self.inline_reads:
 
             def in_thread() -> list[tuple[Any, ...]]:
