@@ -59,8 +59,8 @@ class AsyncReads:
         """The rows of `read` for `values`, once one of the `size` connections is free.
 
         The count is an asyncio semaphore, which lets a read in without yielding to the event
-        loop while a connection is free (anyio's CapacityLimiter yields on every acquire: about
-        85 µs of the loop's time per read, as much as the read itself).
+        loop while a connection is free (anyio's CapacityLimiter yields on every acquire: reads
+        one after another took 181 µs of CPU each through it on PostgreSQL, 96 µs without).
         """
         loop = id(asyncio.get_running_loop())
         if loop != self._loop:  # a connection belongs to the event loop that opened it
