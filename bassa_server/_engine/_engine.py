@@ -258,8 +258,12 @@ class DownloadEngine:
     async def _loop(self) -> None:
         while True:
             delay = await self.run_once()
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for returns the result of a wait
+            # that ends as the task is cancelled and drops the cancellation, so a wake-up racing
+            # `stop()` left this loop running and `stop()` waiting for it forever
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), delay)
+                async with asyncio.timeout(delay):
+                    await self._wake.wait()
             self._wake.clear()
 
 
