@@ -1,14 +1,15 @@
 """Benchmark the reference server against a minimal ASGI app on the same machine, in one run.
 
 For login, the caller's own page 1 and the first page of completed downloads (in a 100-row and a
-100 000-row table) and add download, at 1, 4 and 32 connections, wrk measures requests/s and
-p50/p99 latency of the real server and of a bare ASGI app (same uvicorn settings) that answers the
-same bytes. Then, on the same servers: a login storm (32 connections logging in) while 4 other
-connections read a list page, whose p99 must stay within 50 ms; and two more rounds of the c=32
-list load, after which each server's resident memory must be within 1.2x of what it held after the
-first round. Goals printed below the tables: page 1 at 100 000 rows within 1.5x of page 1 at 100
-rows; the authenticated list at c=32 with p99 <= 50 ms and time per request within 3x of the
-baseline.
+100 000-row table), own page 1 of 32 users taking turns (each thread of wrk speaks for its own half
+of them, so the requests in flight are for different pages) and add download, at 1, 4 and 32
+connections, wrk measures requests/s and p50/p99 latency of the real server and of a bare ASGI app
+(same uvicorn settings) that answers the same bytes. Then, on the same servers: a login storm (32
+connections logging in) while 4 other connections read a list page, whose p99 must stay within
+50 ms; and two more rounds of the c=32 list load, after which each server's resident memory must
+be within 1.2x of what it held after the first round. Goals printed below the tables: page 1 at
+100 000 rows within 1.5x of page 1 at 100 rows; the authenticated list at c=32 with p99 <= 50 ms
+and time per request within 3x of the baseline.
 
 `--database URL` (repeatable; `sqlite` for the default file) runs the same scenario on each
 database in one run, with a fresh database per server (a given URL's database is used by the
@@ -62,7 +63,10 @@ CONCURRENCY = (1, 4, 32)
 COMPLETED_SMALL = f"completed p1 ({SMALL} rows)"
 COMPLETED_LARGE = f"completed p1 ({LARGE} rows)"
 OWN_LARGE = f"own p1 ({LARGE} rows)"
+OWN_USERS = f"own p1, {32} users"
 USER, PASSWORD = "bench", "bench-password-1"
+# the users taking turns, with OWN_ROWS downloads each
+USERS, OWN_ROWS = 32, 100
 BASELINE_APP = textwrap.dedent(
     """
     import json
@@ -83,6 +87,23 @@ BASELINE_APP = textwrap.dedent(
 )
 
 
+ROTATE = """
+local tokens = {TOKENS}
+local threads = 0
+function setup(thread)
+  thread:set("first", threads)
+  threads = threads + 1
+end
+local sent = 0
+function request()
+  local index = (first + 2 * sent) % #tokens
+  sent = sent + 1
+  wrk.headers["token"] = tokens[index + 1]
+  return wrk.format()
+end
+"""
+
+
 @dataclass(frozen=True)
 class Endpoint:
     """One benchmarked request."""
@@ -93,6 +114,8 @@ class Endpoint:
     body: str = ""
     content_type: str = ""
     token: bool = False
+    # the token argument holds several users' tokens, separated by spaces, taken in turn
+    rotate: bool = False
 
 
 @dataclass(frozen=True)
@@ -105,25 +128,26 @@ class Result:
     errors: int
 
 
-def seed(server: LiveServer, rows: int) -> str:
-    """Add the bench user and `rows` completed downloads; return a session token."""
+def seed(server: LiveServer, rows: int, user: str = USER, first_gid: int = 0) -> str:
+    """Add `user` and `rows` completed downloads of theirs (aria2 gids from `first_gid` on);
+    return a session token."""
     admin = httpx.post(
         f"{server.url}/api/login",
         data={"user_name": server.admin_user, "password": server.admin_password},
     ).headers["token"]
-    body = {"user_name": USER, "password": PASSWORD, "auth": 1, "email": "bench@example.org"}
+    body = {"user_name": user, "password": PASSWORD, "auth": 1, "email": f"{user}@example.org"}
     httpx.post(f"{server.url}/api/user", json=body, headers={"token": admin}).raise_for_status()
     now = int(time.time())
     engine = make_engine(server.database)
     values = [
         {
-            "link": f"https://example.org/f{i}.bin",
-            "user_name": USER,
+            "link": f"https://example.org/{user}/f{i}.bin",
+            "user_name": user,
             "download_name": f"f{i}.bin",
             "added_time": now - rows + i,
             "status": 3,
             "rating": 0,
-            "gid": f"{i:016x}",
+            "gid": f"{first_gid + i:016x}",
             "completed_time": now - rows + i,
             "size": 1000 + i,
             "path": f"f{i}.bin",
@@ -140,7 +164,7 @@ def seed(server: LiveServer, rows: int) -> str:
                 connection.execute(insert(Download), values[start : start + 1000])
     finally:
         engine.dispose()
-    response = httpx.post(f"{server.url}/api/login", data={"user_name": USER, "password": PASSWORD})
+    response = httpx.post(f"{server.url}/api/login", data={"user_name": user, "password": PASSWORD})
     return response.headers["token"]
 
 
@@ -149,7 +173,7 @@ def _wrk_command(
 ) -> tuple[list[str], Path]:
     """The wrk command line for one run and the Lua script it reads (delete it afterwards)."""
     headers = {}
-    if endpoint.token:
+    if endpoint.token and not endpoint.rotate:
         headers["token"] = token
     if endpoint.content_type:
         headers["Content-Type"] = endpoint.content_type
@@ -157,6 +181,8 @@ def _wrk_command(
         [f"wrk.method = {json.dumps(endpoint.method)}", f"wrk.body = {json.dumps(endpoint.body)}"]
         + [f"wrk.headers[{json.dumps(k)}] = {json.dumps(v)}" for k, v in headers.items()]
     )
+    if endpoint.rotate:  # thread k of 2 takes tokens k, k + 2, k + 4...
+        script += ROTATE.replace("TOKENS", ", ".join(json.dumps(t) for t in token.split()))
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
         handle.write(script)
     threads = min(connections, 2)
@@ -312,6 +338,7 @@ class Scenario:
             ("small", Endpoint(COMPLETED_SMALL, "GET", "/api/downloads/1", token=True)),
             ("large", Endpoint(COMPLETED_LARGE, "GET", "/api/downloads/1", token=True)),
             ("large", Endpoint(OWN_LARGE, "GET", "/api/user/downloads/1", token=True)),
+            ("large", Endpoint(OWN_USERS, "GET", "/api/user/downloads/1", token=True, rotate=True)),
         ]
         add = Endpoint(
             "add download",
@@ -334,6 +361,10 @@ class Scenario:
         self.tokens = {
             "small": seed(self.servers["small"], SMALL),
             "large": seed(self.servers["large"], LARGE),
+            OWN_USERS: " ".join(
+                seed(self.servers["large"], OWN_ROWS, f"user{n}", LARGE + n * OWN_ROWS)
+                for n in range(USERS)
+            ),
         }
         if not self.quick:
             responses = _responses(self.plan, self.servers, self.tokens)
@@ -342,7 +373,8 @@ class Scenario:
     def measure(self, connections: int, step: int) -> None:
         """One planned request at `connections`, on the server and the baseline."""
         kind, endpoint = self.plan[step]
-        url, token, seconds = self.servers[kind].url, self.tokens[kind], self.seconds
+        url, seconds = self.servers[kind].url, self.seconds
+        token = self.tokens[endpoint.name if endpoint.rotate else kind]
         wrk(url, endpoint, token, connections, 1)  # warm up
         ours = wrk(url, endpoint, token, connections, seconds)
         base = None
@@ -372,7 +404,8 @@ class Scenario:
         )
         for _ in range(2):  # rounds two and three of the list load at c=32
             for kind, endpoint in self.lists:
-                wrk(servers[kind].url, endpoint, tokens[kind], 32, seconds)
+                token = tokens[endpoint.name if endpoint.rotate else kind]
+                wrk(servers[kind].url, endpoint, token, 32, seconds)
             for name, server in servers.items():
                 rss[name].append(rss_mib(server))
         for name, values in rss.items():
@@ -402,6 +435,8 @@ def _responses(
     # one path, two table sizes: the baseline serves the large page's bytes for both
     responses: dict[str, tuple[int, str, dict[str, str]]] = {}
     for kind, endpoint in plan:
+        if endpoint.rotate:  # the same path as another planned request
+            continue
         headers = {"content-type": endpoint.content_type} if endpoint.content_type else {}
         if endpoint.token:
             headers["token"] = tokens[kind]
@@ -534,7 +569,7 @@ def compare(outcomes: dict[str, Outcome]) -> None:
     print()
     for database, outcome in list(outcomes.items())[1:]:
         by = {(name, c): ours for name, c, ours, _ in outcome.rows}
-        for page in (COMPLETED_LARGE, OWN_LARGE):
+        for page in (COMPLETED_LARGE, OWN_LARGE, OWN_USERS):
             at32, at4, at1 = by[(page, 32)], by[(page, 4)], by[(page, 1)]
             ratio = at32.rps / reference[(page, 32)].rps
             print(
