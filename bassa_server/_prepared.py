@@ -33,7 +33,7 @@ class PreparedRead:
         self._by_dialect: dict[str, _Compiled] = {}
 
     def _compiled(self, dialect: Dialect) -> _Compiled:
-        found = self._by_dialect.get(dialect.name)
+        found = self._by_dialect.get(dialect.name + "+" + dialect.driver)
         if found is None:
             compiled = self.statement.compile(dialect=dialect)
             assert isinstance(compiled, SQLCompiler)
@@ -48,21 +48,23 @@ class PreparedRead:
                     if not bind.required
                 },
             )
-            self._by_dialect[dialect.name] = found
+            self._by_dialect[dialect.name + "+" + dialect.driver] = found
         return found
+
+    def bound(self, dialect: Dialect, values: dict[str, Any]) -> tuple[str, Any]:
+        """The SQL for `dialect` and its bound values (a tuple for a positional paramstyle)."""
+        compiled = self._compiled(dialect)
+        params = {**compiled.defaults, **values}
+        if compiled.positional is not None:
+            return compiled.sql, tuple(params[name] for name in compiled.positional)
+        return compiled.sql, params
 
     def all(self, dbapi_connection: Any, dialect: Dialect, **values: Any) -> list[tuple[Any, ...]]:
         """The rows for `values` (the statement's `bindparam` names) as plain tuples."""
-        compiled = self._compiled(dialect)
-        params = {**compiled.defaults, **values}
-        bound: Any = (
-            tuple(params[name] for name in compiled.positional)
-            if compiled.positional is not None
-            else params
-        )
+        sql, bound = self.bound(dialect, values)
         cursor = dbapi_connection.cursor()
         try:
-            cursor.execute(compiled.sql, bound)
+            cursor.execute(sql, bound)
             return [tuple(row) for row in cursor.fetchall()]
         finally:
             cursor.close()
@@ -70,14 +72,8 @@ class PreparedRead:
     async def all_async(
         self, connection: Any, dialect: Dialect, **values: Any
     ) -> list[tuple[Any, ...]]:
-        """`all` on an asynchronous connection (psycopg's `AsyncConnection`)."""
-        compiled = self._compiled(dialect)
-        params = {**compiled.defaults, **values}
-        bound: Any = (
-            tuple(params[name] for name in compiled.positional)
-            if compiled.positional is not None
-            else params
-        )
+        """`all` on an asynchronous DB-API-like connection (asyncmy's)."""
+        sql, bound = self.bound(dialect, values)
         async with connection.cursor() as cursor:
-            await cursor.execute(compiled.sql, bound)
+            await cursor.execute(sql, bound)
             return [tuple(row) for row in await cursor.fetchall()]
