@@ -12,15 +12,16 @@ benchmarks/server.py).
 On a server database, prepared reads (the list pages, the session check) keep autocommit
 connections between requests (no BEGIN before the query, nothing to roll back after, no pool
 checkout): asynchronous ones, queried from the event loop (_async_reads.py), or, for a URL with
-options the asynchronous drivers do not read, those of a pool of their own in worker threads. Transactions and
-other reads use another pool. At most `BASSA_DB_POOL_SIZE` reads and as many transactions run at
-a time, the size of each pool, so a thread never waits for a connection while holding a worker,
-and a burst of requests queues on the event loop rather than as dozens of threads contending for
-the interpreter (c=32 served 14x fewer pages/s than c=4 that way on MariaDB). Readiness checks
-the database on a connection of its own (`database_answers`). No read is cached on a server
-database: other replicas commit to it too, and no notification reaches this one before its next
-read could start, so a cache could answer older than the data; only a page's rendering is kept,
-for equal rows, and identical reads asked for at once share a query sent after they came.
+options the asynchronous drivers do not read, those of a pool of their own in worker threads.
+Transactions and other reads use another pool. At most `BASSA_DB_POOL_SIZE` reads and as many
+transactions run at a time, the size of each pool, so a thread never waits for a connection while
+holding a worker, and a burst of requests queues on the event loop rather than as dozens of
+threads contending for the interpreter (c=32 served 14x fewer pages/s than c=4 that way on
+MariaDB). Readiness checks the database on a connection of its own (`database_answers`). No read
+is cached on a server database: other replicas commit to it too, and no notification reaches this
+one before its next read could start, so a cache could answer older than the data; only a page's
+rendering is kept, for equal rows, and identical reads asked for at once share a query sent after
+they came.
 """
 
 from __future__ import annotations
