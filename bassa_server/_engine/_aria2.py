@@ -108,7 +108,8 @@ class ManagedAria2:
         with contextlib.suppress(ProcessLookupError):
             process.terminate()
         try:
-            await asyncio.wait_for(process.wait(), STOP_TIMEOUT_SECONDS)
+            async with asyncio.timeout(STOP_TIMEOUT_SECONDS):
+                await process.wait()
         except TimeoutError:
             process.kill()
             await process.wait()

@@ -203,7 +203,8 @@ class ManagedEgress:
             with contextlib.suppress(ProcessLookupError):
                 process.terminate()
             try:
-                await asyncio.wait_for(process.wait(), STOP_TIMEOUT_SECONDS)
+                async with asyncio.timeout(STOP_TIMEOUT_SECONDS):
+                    await process.wait()
             except TimeoutError:
                 process.kill()
                 await process.wait()
@@ -288,9 +289,8 @@ def _die_with_parent() -> None:
 
 async def _accepts(host: str, port: int) -> bool:
     try:
-        _, writer = await asyncio.wait_for(
-            asyncio.open_connection(host, port), PROBE_TIMEOUT_SECONDS
-        )
+        async with asyncio.timeout(PROBE_TIMEOUT_SECONDS):
+            _, writer = await asyncio.open_connection(host, port)
     except (OSError, TimeoutError):
         return False
     writer.close()
@@ -303,14 +303,14 @@ async def _answers_as_proxy(host: str, port: int) -> bool:
     """Whether a proxy listens there: goproxy (smokescreen's core) answers a plain request
     with "This is a proxy server…", without a decision (so no refusal is logged or counted)."""
     try:
-        reader, writer = await asyncio.wait_for(
-            asyncio.open_connection(host, port), PROBE_TIMEOUT_SECONDS
-        )
+        async with asyncio.timeout(PROBE_TIMEOUT_SECONDS):
+            reader, writer = await asyncio.open_connection(host, port)
     except (OSError, TimeoutError):
         return False
     try:
         writer.write(b"GET / HTTP/1.1\r\nHost: bassa-probe\r\nConnection: close\r\n\r\n")
-        answer = await asyncio.wait_for(reader.read(1024), PROBE_TIMEOUT_SECONDS)
+        async with asyncio.timeout(PROBE_TIMEOUT_SECONDS):
+            answer = await reader.read(1024)
     except (OSError, TimeoutError):
         return False
     finally:
