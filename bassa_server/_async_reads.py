@@ -6,8 +6,8 @@ waits for the interpreter lock while the event loop holds it (PostgreSQL served 
 at c=32 through workers, ~2,200 from the event loop; benchmarks/server.py). On the event loop the
 query is a send and an await on the socket: asyncpg for PostgreSQL, asyncmy for MariaDB/MySQL (both
 compiled, with wheels). asyncpg costs the event loop about half of what psycopg's
-`AsyncConnection` did (a 15-row page on loopback: 50-65 against 95-117 µs of CPU a read), which
-counts where pages differ (one per user) and cannot share a query. The connections are
+`AsyncConnection` did (a 15-row page on loopback: 0.45-0.54x the CPU a read, benchmarks/reads.py),
+which counts where pages differ (one per user) and cannot share a query. The connections are
 autocommit (no BEGIN, nothing to roll back), at most `size` of them, kept between reads. One idle
 for IDLE_PING_SECONDS is replaced rather than trusted (the database may have restarted
 meanwhile), and one whose read failed or was cancelled is closed. The request statement limit
@@ -71,6 +71,7 @@ class AsyncReads:
         self._free = asyncio.Semaphore(size)
         self._flights: dict[Hashable, _Flight] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        self._mysql: Dialect | None = None
 
     @staticmethod
     def supports(url: URL) -> bool:
@@ -171,12 +172,24 @@ class AsyncReads:
                     sql, arguments = read.bound(_ASYNCPG, values)
                     rows = [tuple(row) for row in await connection.fetch(sql, *arguments)]
                 else:
-                    rows = await read.all_async(connection, dialect, **values)
+                    rows = await read.all_async(connection, self._positional(dialect), **values)
             except BaseException:
                 self._discard(connection)  # a failed or abandoned read leaves it in doubt
                 raise
             self._idle.append((connection, time.monotonic()))
             return rows
+
+    def _positional(self, dialect: Dialect) -> Dialect:
+        """The MySQL `dialect` with `%s` placeholders. asyncmy runs a read given positional
+        values as a server-side prepared statement, parsed once per connection, with binary rows
+        and nothing to escape: 0.57-0.75x the CPU a page read of named values, which it sends as
+        text (benchmarks/reads.py --database mariadb)."""
+        if type(self._mysql) is not type(dialect):
+            make: Any = type(dialect)
+            self._mysql = make(
+                paramstyle="format", is_mariadb=getattr(dialect, "is_mariadb", False)
+            )
+        return self._mysql
 
     async def _take(self) -> Any:
         now = time.monotonic()
@@ -215,7 +228,7 @@ class AsyncReads:
             charset=str(url.query.get("charset", "utf8mb4")),
             autocommit=True,
             connect_timeout=CONNECT_TIMEOUT_SECONDS,
-            # the reads run as server-side prepared statements (parsed once per connection)
+            # reads with positional values run as server-side prepared statements
             stmt_cache_size=STATEMENT_CACHE_SIZE,
         )
         seconds = self._statement_timeout

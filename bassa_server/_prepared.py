@@ -30,10 +30,11 @@ class PreparedRead:
 
     def __init__(self, statement: ClauseElement) -> None:
         self.statement = statement
-        self._by_dialect: dict[str, _Compiled] = {}
+        self._by_dialect: dict[tuple[str, str, str], _Compiled] = {}
 
     def _compiled(self, dialect: Dialect) -> _Compiled:
-        found = self._by_dialect.get(dialect.name + "+" + dialect.driver)
+        key = (dialect.name, dialect.driver, dialect.paramstyle)
+        found = self._by_dialect.get(key)
         if found is None:
             compiled = self.statement.compile(dialect=dialect)
             assert isinstance(compiled, SQLCompiler)
@@ -48,7 +49,7 @@ class PreparedRead:
                     if not bind.required
                 },
             )
-            self._by_dialect[dialect.name + "+" + dialect.driver] = found
+            self._by_dialect[key] = found
         return found
 
     def bound(self, dialect: Dialect, values: dict[str, Any]) -> tuple[str, Any]:
