@@ -1,8 +1,8 @@
 """Benchmark the reference server against a minimal ASGI app on the same machine, in one run.
 
 For login, the caller's own page 1 and the first page of completed downloads (in a 100-row and a
-100 000-row table), own page 1 of 32 users taking turns (each thread of wrk speaks for its own half
-of them, so the requests in flight are for different pages) and add download, at 1, 4 and 32
+100 000-row table), own page 1 of 32 users taking turns (each of wrk's threads speaks for its own
+share of them, so the requests in flight are for different pages) and add download, at 1, 4 and 32
 connections, wrk measures requests/s and p50/p99 latency of the real server and of a bare ASGI app
 (same uvicorn settings) that answers the same bytes. Then, on the same servers: a login storm (32
 connections logging in) while 4 other connections read a list page, whose p99 must stay within
@@ -63,10 +63,10 @@ CONCURRENCY = (1, 4, 32)
 COMPLETED_SMALL = f"completed p1 ({SMALL} rows)"
 COMPLETED_LARGE = f"completed p1 ({LARGE} rows)"
 OWN_LARGE = f"own p1 ({LARGE} rows)"
-OWN_USERS = f"own p1, {32} users"
 USER, PASSWORD = "bench", "bench-password-1"
 # the users taking turns, with OWN_ROWS downloads each
 USERS, OWN_ROWS = 32, 100
+OWN_USERS = f"own p1, {USERS} users"
 BASELINE_APP = textwrap.dedent(
     """
     import json
@@ -96,7 +96,7 @@ function setup(thread)
 end
 local sent = 0
 function request()
-  local index = (first + 2 * sent) % #tokens
+  local index = (first + THREADS * sent) % #tokens
   sent = sent + 1
   wrk.headers["token"] = tokens[index + 1]
   return wrk.format()
@@ -181,11 +181,12 @@ def _wrk_command(
         [f"wrk.method = {json.dumps(endpoint.method)}", f"wrk.body = {json.dumps(endpoint.body)}"]
         + [f"wrk.headers[{json.dumps(k)}] = {json.dumps(v)}" for k, v in headers.items()]
     )
-    if endpoint.rotate:  # thread k of 2 takes tokens k, k + 2, k + 4...
-        script += ROTATE.replace("TOKENS", ", ".join(json.dumps(t) for t in token.split()))
+    threads = min(connections, 2)
+    if endpoint.rotate:  # thread k of n takes tokens k, k + n, k + 2n...
+        tokens = ", ".join(json.dumps(t) for t in token.split())
+        script += ROTATE.replace("TOKENS", tokens).replace("THREADS", str(threads))
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
         handle.write(script)
-    threads = min(connections, 2)
     command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency"]
     return [*command, "-s", handle.name, url + endpoint.path], Path(handle.name)
 
