@@ -51,8 +51,9 @@ def _page(order: tuple[Any, ...], *where: Any) -> PreparedRead:
 
 @dataclass(frozen=True)
 class _Pages:
-    """The reads of a legacy list's pages: page 1 straight from the index (nothing to skip; the
-    ids-first join costs MariaDB a temporary table, 0.4 ms a read), deeper pages by `_page`."""
+    """The reads of a list's pages, from its start or from a cursor: the first straight from
+    the index (nothing to skip; the ids-first join costs MariaDB a temporary table, 0.4 ms a
+    read), deeper ones by `_page`."""
 
     first: PreparedRead
     deeper: PreparedRead
@@ -71,11 +72,11 @@ class _Pages:
 # the list pages are the hottest reads: their statements are built once (indexes
 # (user_name, added_time, id) and (status, completed_time, id) serve them). A legacy page skips
 # at most MAX_PAGE pages (the spec's `Page` maximum); a page read by cursor seeks the index to
-# the last row the caller saw, so it costs the same at any depth.
+# the last row the caller saw, so it costs what page 1 does at any depth.
 _OWN = Download.user_name == bindparam("user_name")
 _OWN_ORDER = (Download.added_time, Download.id)
 _OWN_PAGES = _Pages.of(_OWN_ORDER, _OWN)
-_OWN_AFTER = _page(
+_OWN_AFTER = _Pages.of(
     _OWN_ORDER,
     _OWN,
     Download.added_time >= bindparam("key"),
@@ -84,7 +85,7 @@ _OWN_AFTER = _page(
 _COMPLETED = Download.status == COMPLETED
 _COMPLETED_ORDER = (Download.completed_time.desc(), Download.id.desc())
 _COMPLETED_PAGES = _Pages.of(_COMPLETED_ORDER, _COMPLETED)
-_COMPLETED_AFTER = _page(
+_COMPLETED_AFTER = _Pages.of(
     _COMPLETED_ORDER,
     _COMPLETED,
     Download.completed_time <= bindparam("key"),
@@ -128,8 +129,9 @@ async def list_own_downloads(call: OperationCall) -> Response:
     svc = services(call)
     if (cursor := call.params.get("cursor")) is not None:
         added, last_id = cursors.decode(cursor, OWN_CURSOR, int, int)
+        read, at = _OWN_AFTER.at(offset)
         page = await svc.shaped(
-            _OWN_AFTER, OwnPage.of, user_name=user_name, offset=offset, key=added, last_id=last_id
+            read, OwnPage.of, user_name=user_name, key=added, last_id=last_id, **at
         )
     else:
         read, at = _OWN_PAGES.at(offset)
@@ -146,9 +148,8 @@ async def list_completed_downloads(call: OperationCall) -> Response:
     svc = services(call)
     if (cursor := call.params.get("cursor")) is not None:
         completed, last_id = cursors.decode(cursor, COMPLETED_CURSOR, int, int)
-        page = await svc.shaped(
-            _COMPLETED_AFTER, SharedPage.of, offset=offset, key=completed, last_id=last_id
-        )
+        read, at = _COMPLETED_AFTER.at(offset)
+        page = await svc.shaped(read, SharedPage.of, key=completed, last_id=last_id, **at)
     else:
         read, at = _COMPLETED_PAGES.at(offset)
         page = await svc.shaped(read, SharedPage.of, **at)
