@@ -13,9 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Dialect
+from sqlalchemy import Dialect, Select
 from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.sql.elements import ClauseElement
 
 
 @dataclass(frozen=True)
@@ -28,7 +27,7 @@ class _Compiled:
 class PreparedRead:
     """A SELECT to run many times with different bound values."""
 
-    def __init__(self, statement: ClauseElement) -> None:
+    def __init__(self, statement: Select[*tuple[Any, ...]]) -> None:
         self.statement = statement
         self._by_dialect: dict[tuple[str, str, str], _Compiled] = {}
 

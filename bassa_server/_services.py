@@ -185,7 +185,7 @@ class Services:
         with self.database.connect() as connection:
             return work(connection)
 
-    async def prepared(self, read: PreparedRead, **values: Any) -> list[tuple[Any, ...]]:
+    async def prepared(self, read: PreparedRead, /, **values: Any) -> list[tuple[Any, ...]]:
         """The rows of a prepared read: inline on a kept SQLite connection, else in a thread.
 
         The kept connection is used only from the event loop's thread and never opens a

@@ -144,10 +144,10 @@ async def list_heavy_users(call: OperationCall) -> Response:
     the totals the database keeps."""
     svc = services(call)
     now = svc.now()
-    rows = await svc.read_db(lambda db: counters.heavy_users(db, now))
+    rows = await counters.heavy_users(svc.prepared, now)
     if rows is None:  # a new day: the window moves first (once, whichever replica is first)
         await svc.run_db(lambda session: counters.advance_heavy_window(session, now))
-        rows = await svc.read_db(lambda db: counters.heavy_users(db, now)) or []
+        rows = await counters.heavy_users(svc.prepared, now) or []
     return reply([{"user_name": name, "size": size} for name, size in rows])
 
 

@@ -14,9 +14,11 @@ it. Reading them costs a few dozen rows at any table size:
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Coroutine, Sequence
 from dataclasses import dataclass
+from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import Connection, delete, func, select, update
+from sqlalchemy import Connection, bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from bassa_server._db.models import (
@@ -27,12 +29,65 @@ from bassa_server._db.models import (
     HeavyWindowState,
     UserCount,
 )
+from bassa_server._prepared import PreparedRead
 
+T = TypeVar("T")
 HEAVY_USERS = 10
 # "the last 30 days", counted in whole UTC days: today's and those of the 30 days before
 HEAVY_WINDOW_DAYS = 30
 _WINDOW_ROW = 1
 _BLOCKED, _APPROVED = 2, 1
+
+
+class Reader(Protocol):
+    """Runs a prepared read and returns its rows: the app's `Services.prepared` (on the event
+    loop, without a worker thread), or `statements_of` a SQLAlchemy connection."""
+
+    def __call__(self, read: PreparedRead, /, **values: Any) -> Awaitable[Sequence[Sequence[Any]]]:
+        """The rows of `read` for `values`."""
+
+
+def statements_of(db: Session | Connection) -> Reader:
+    """A `Reader` running each read's statement on `db` (the engine's metrics, tests)."""
+
+    async def read(prepared: PreparedRead, /, **values: Any) -> Sequence[Sequence[Any]]:
+        return db.execute(prepared.statement, values).all()
+
+    return read
+
+
+def run_reads(coroutine: Coroutine[Any, Any, T]) -> T:
+    """The result of `coroutine` whose reads come from `statements_of`, which never suspend: run
+    to its end in the caller's thread, without an event loop."""
+    try:
+        coroutine.send(None)
+    except StopIteration as done:
+        return done.value  # type: ignore[no-any-return]
+    coroutine.close()
+    raise RuntimeError("a read suspended: run_reads takes only statements_of's reads")
+
+
+DOWNLOAD_COUNTS = PreparedRead(
+    select(DownloadCount.status, func.sum(DownloadCount.n)).group_by(DownloadCount.status)
+)
+_WINDOW_FIRST_DAY = PreparedRead(
+    select(HeavyWindowState.first_day).where(HeavyWindowState.id == _WINDOW_ROW)
+)
+# two index reads instead of a sort of every user's total: the tenth largest total, then the
+# totals from it up (the ten, and any ties with the tenth), ties by name
+_TENTH_HEAVIEST = PreparedRead(
+    select(HeavyWindow.bytes)
+    .where(HeavyWindow.bytes > 0)
+    .order_by(HeavyWindow.bytes.desc())
+    .offset(HEAVY_USERS - 1)
+    .limit(1)
+)
+_HEAVIEST = PreparedRead(
+    select(HeavyWindow.user_name, HeavyWindow.bytes)
+    .where(HeavyWindow.bytes >= bindparam("least"))
+    .order_by(HeavyWindow.bytes.desc(), HeavyWindow.user_name)
+    .limit(HEAVY_USERS)
+)
 
 
 @dataclass(frozen=True)
@@ -44,12 +99,15 @@ class AccountCounts:
     blocked: int
 
 
+def counts_by_status(rows: Sequence[Sequence[Any]]) -> dict[int, int]:
+    """How many downloads have each status, from the rows of `DOWNLOAD_COUNTS` (statuses with
+    none are left out)."""
+    return {int(status): int(n) for status, n in rows if n}
+
+
 def download_counts(db: Session | Connection) -> dict[int, int]:
     """How many downloads have each status (statuses with none are left out)."""
-    rows = db.execute(
-        select(DownloadCount.status, func.sum(DownloadCount.n)).group_by(DownloadCount.status)
-    ).all()
-    return {int(status): int(n) for status, n in rows if n}
+    return counts_by_status(db.execute(DOWNLOAD_COUNTS.statement).all())
 
 
 def account_counts(db: Session | Connection) -> AccountCounts:
@@ -64,29 +122,14 @@ def window_first_day(now: int) -> int:
     return now // DAY_SECONDS - HEAVY_WINDOW_DAYS
 
 
-def heavy_users(db: Session | Connection, now: int) -> list[tuple[str, int]] | None:
+async def heavy_users(read: Reader, now: int) -> list[tuple[str, int]] | None:
     """The (name, bytes) of the ten users with the most bytes completed in the window, heaviest
     first; None when the window must move first (`advance_heavy_window`)."""
-    first_day = db.scalar(
-        select(HeavyWindowState.first_day).where(HeavyWindowState.id == _WINDOW_ROW)
-    )
-    if first_day is None or first_day < window_first_day(now):
+    first_day = await read(_WINDOW_FIRST_DAY)
+    if not first_day or first_day[0][0] < window_first_day(now):
         return None
-    # two index reads instead of a sort of every user's total: the tenth largest total, then
-    # the totals from it up (the ten, and any ties with the tenth), ties by name
-    tenth = db.scalar(
-        select(HeavyWindow.bytes)
-        .where(HeavyWindow.bytes > 0)
-        .order_by(HeavyWindow.bytes.desc())
-        .offset(HEAVY_USERS - 1)
-        .limit(1)
-    )
-    rows = db.execute(
-        select(HeavyWindow.user_name, HeavyWindow.bytes)
-        .where(HeavyWindow.bytes >= (tenth or 1))
-        .order_by(HeavyWindow.bytes.desc(), HeavyWindow.user_name)
-        .limit(HEAVY_USERS)
-    ).all()
+    tenth = await read(_TENTH_HEAVIEST)
+    rows = await read(_HEAVIEST, least=tenth[0][0] if tenth else 1)
     return [(str(name), int(size)) for name, size in rows]
 
 

@@ -13,11 +13,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import Connection, delete, func, or_, select, update
+from sqlalchemy import Connection, bindparam, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from bassa_server._config import Settings
 from bassa_server._db.models import COMPLETED, ERROR, QUEUED, Download, Rating
+from bassa_server._prepared import PreparedRead
 
 from ._errors import (
     AlreadyStarted,
@@ -29,7 +30,7 @@ from ._errors import (
 )
 from ._links import check_link, download_name
 from ._paths import has_room, inside
-from ._transfers import QueueSnapshot, changed_rows, set_queue_state, snapshot, used_bytes
+from ._transfers import QueueSnapshot, changed_rows, read_snapshot, set_queue_state, used_bytes
 
 T = TypeVar("T")
 NOT_FOUND = "download not found"
@@ -45,6 +46,9 @@ class Database(Protocol):
 
     async def read_db(self, work: Callable[[Connection], T]) -> T:
         """Run the read-only `work` on a connection."""
+
+    async def prepared(self, read: PreparedRead, /, **values: Any) -> list[tuple[Any, ...]]:
+        """The rows of a prepared read, read after this call began."""
 
 
 @dataclass(frozen=True)
@@ -160,13 +164,13 @@ class DownloadLifecycle:
         return await self._db.run_db(rate_it)
 
     async def status(self, download_id: int, user_name: str, *, is_admin: bool) -> DownloadStatus:
-        """One download's status and progress, for its owner or an admin."""
-        row = await self._db.read_db(
-            lambda db: _visible_to(db, download_id, user_name, is_admin=is_admin)
+        """One download's status and progress, for its owner or an admin (a prepared read: the
+        progress SDKs poll while they wait for a download)."""
+        rows = await self._db.prepared(_STATUS_OF, id=download_id)
+        found, _owner, status, done, size, speed, error = _visible(
+            rows[0] if rows else None, user_name, is_admin=is_admin
         )
-        return DownloadStatus(
-            row.id, row.status, row.completed_length, row.size, row.download_speed, row.error
-        )
+        return DownloadStatus(found, status, done, size, speed, error)
 
     async def completed_file(self, download_id: int) -> Path:
         """The file of a completed download, proven to be inside the downloads folder."""
@@ -202,25 +206,34 @@ class DownloadLifecycle:
 
     async def queue_state(self) -> QueueSnapshot:
         """Whether the queue runs, downloads per status, and the oldest queued one's time."""
-        return await self._db.read_db(snapshot)
+        return await read_snapshot(self._db.prepared)
+
+
+# the columns of a download's status, and who may see it
+_STATUS_OF = PreparedRead(
+    select(
+        Download.id,
+        Download.user_name,
+        Download.status,
+        Download.completed_length,
+        Download.size,
+        Download.download_speed,
+        Download.error,
+    ).where(Download.id == bindparam("id"))
+)
 
 
 def _visible_to(
     db: Session | Connection, download_id: int, user_name: str, *, is_admin: bool
 ) -> Any:
-    row = db.execute(
-        select(
-            Download.id,
-            Download.user_name,
-            Download.status,
-            Download.completed_length,
-            Download.size,
-            Download.download_speed,
-            Download.error,
-        ).where(Download.id == download_id)
-    ).first()
+    row = db.execute(_STATUS_OF.statement, {"id": download_id}).first()
+    return _visible(row, user_name, is_admin=is_admin)
+
+
+def _visible(row: Any, user_name: str, *, is_admin: bool) -> Any:
+    """`row` (a download's `_STATUS_OF`) if `user_name` may see it, else the refusal."""
     if row is None:
         raise DownloadNotFound(NOT_FOUND)
-    if row.user_name != user_name and not is_admin:
+    if row[1] != user_name and not is_admin:
         raise NotYourDownload(NOT_YOURS)
     return row

@@ -38,8 +38,9 @@ from bassa_server._db.models import (
     Download,
     QueueState,
 )
+from bassa_server._prepared import PreparedRead
 
-from ._counters import download_counts
+from ._counters import DOWNLOAD_COUNTS, Reader, counts_by_status, run_reads, statements_of
 
 SessionFactory = sessionmaker[Session]
 QUEUE_ROW = 1  # the one row of `queue_state`
@@ -534,12 +535,26 @@ class QueueSnapshot:
     oldest_queued_added_time: int | None
 
 
+_QUEUE_STATE = PreparedRead(select(QueueState.state).where(QueueState.id == QUEUE_ROW))
+_OLDEST_QUEUED = PreparedRead(
+    select(func.min(Download.added_time)).where(Download.status == QUEUED)
+)
+
+
+async def read_snapshot(read: Reader) -> QueueSnapshot:
+    """Queue state, downloads per status (kept by triggers: no scan of `downloads`) and the
+    oldest queued download's time (an index read)."""
+    state = await read(_QUEUE_STATE)
+    counts = counts_by_status(await read(DOWNLOAD_COUNTS))
+    oldest = await read(_OLDEST_QUEUED)
+    return QueueSnapshot(
+        bool(state) and state[0][0] == QUEUE_RUNNING, counts, oldest[0][0] if oldest else None
+    )
+
+
 def snapshot(db: Session | Connection) -> QueueSnapshot:
-    """Queue state, downloads per status and the oldest queued download's time."""
-    counts = download_counts(db)  # kept by triggers: no scan of `downloads`
-    oldest = db.scalar(select(func.min(Download.added_time)).where(Download.status == QUEUED))
-    state = db.scalar(select(QueueState.state).where(QueueState.id == QUEUE_ROW))
-    return QueueSnapshot(state == QUEUE_RUNNING, counts, oldest)
+    """`read_snapshot` on a SQLAlchemy connection or session (the engine's metrics)."""
+    return run_reads(read_snapshot(statements_of(db)))
 
 
 def set_queue_state(session: Session, state: str, now: int) -> None:

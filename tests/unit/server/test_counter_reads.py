@@ -83,7 +83,7 @@ def test_scrape_queue_and_heavy_users_read_no_whole_table(tmp_path: Path) -> Non
         with sessions() as session:
             assert snapshot(session).counts == {status: 40 for status in range(5)}
             assert counters.account_counts(session).pending == 5
-            heavy = counters.heavy_users(session, NOW)
+            heavy = counters.run_reads(counters.heavy_users(counters.statements_of(session), NOW))
             # statuses 2 and 3 count: the rows of u2 and u3
             assert heavy == [("u3", sum(range(3, 200, 5))), ("u2", sum(range(2, 200, 5)))]
 
