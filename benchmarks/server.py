@@ -2,7 +2,8 @@
 
 For login, the caller's own page 1 and the first page of completed downloads (in a 100-row and a
 100 000-row table), own page 1 of 32 users taking turns (each of wrk's threads speaks for its own
-share of them, so the requests in flight are for different pages) and add download, at 1, 4 and 32
+share of them, so the requests in flight are for different pages), what clients poll (one
+download's status, the queue's) and add download, at 1, 4 and 32
 connections, wrk measures requests/s and p50/p99 latency of the real server and of a bare ASGI app
 (same uvicorn settings) that answers the same bytes. Then, on the same servers: a login storm (32
 connections logging in) while 4 other connections read a list page, whose p99 must stay within
@@ -38,7 +39,7 @@ import sys
 import tempfile
 import textwrap
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import httpx
@@ -63,6 +64,7 @@ CONCURRENCY = (1, 4, 32)
 COMPLETED_SMALL = f"completed p1 ({SMALL} rows)"
 COMPLETED_LARGE = f"completed p1 ({LARGE} rows)"
 OWN_LARGE = f"own p1 ({LARGE} rows)"
+STATUS, QUEUE = "download status", "queue status"
 USER, PASSWORD = "bench", "bench-password-1"
 # the users taking turns, with OWN_ROWS downloads each
 USERS, OWN_ROWS = 32, 100
@@ -349,7 +351,16 @@ class Scenario:
             "application/json",
             token=True,
         )
-        self.plan = self.lists if quick else [("small", self.login), *self.lists, ("small", add)]
+        # what clients poll: one download's progress (its id known once seeded) and the queue
+        self.polled = [
+            ("small", Endpoint(STATUS, "GET", "/api/download/{id}/status", token=True)),
+            ("small", Endpoint(QUEUE, "GET", "/api/queue", token=True)),
+        ]
+        self.plan = (
+            self.lists
+            if quick
+            else [("small", self.login), *self.lists, *self.polled, ("small", add)]
+        )
         self.quick = quick
         self.baseline: subprocess.Popen[bytes] | None = None
         self.baseline_url = ""
@@ -367,6 +378,14 @@ class Scenario:
                 for n in range(USERS)
             ),
         }
+        small = self.servers["small"]
+        first = httpx.get(
+            f"{small.url}/api/user/downloads/1", headers={"token": self.tokens["small"]}
+        ).json()[0]["id"]
+        self.plan = [
+            (kind, replace(endpoint, path=endpoint.path.format(id=first)))
+            for kind, endpoint in self.plan
+        ]
         if not self.quick:
             responses = _responses(self.plan, self.servers, self.tokens)
             self.baseline, self.baseline_url = start_baseline(responses, self.work)
