@@ -83,7 +83,10 @@ class _Server(abc.ABC):
     name = ""
     system_user = ""
 
-    def __init__(self) -> None:
+    def __init__(self, cache_mib: int | None = None) -> None:
+        # the database's own page cache (shared_buffers, the InnoDB buffer pool): small for the
+        # suite's many short-lived databases unless a benchmark sizes it for its data
+        self.cache_mib = cache_mib
         self.root = Path(tempfile.mkdtemp(prefix=f"bassa-{self.name}-"))
         self.port = free_port()
         self.process: subprocess.Popen[bytes] | None = None
@@ -188,6 +191,7 @@ class PostgresServer(_Server):
             "fsync": "off",
             "synchronous_commit": "off",
             "full_page_writes": "off",
+            "shared_buffers": f"{self.cache_mib or 128}MB",
         }
         command = [_find("postgres", binaries), "-D", str(data)]
         for key, value in settings.items():
@@ -252,7 +256,7 @@ class MariaDBServer(_Server):
                 "--skip-name-resolve",
                 "--skip-log-bin",
                 "--innodb-flush-log-at-trx-commit=0",
-                "--innodb-buffer-pool-size=64M",
+                f"--innodb-buffer-pool-size={self.cache_mib or 64}M",
                 "--character-set-server=utf8mb4",
                 "--collation-server=utf8mb4_general_ci",
             ]
@@ -283,9 +287,10 @@ class MariaDBServer(_Server):
         )
 
 
-def start_database_server(name: str) -> DatabaseServer:
-    """Start a throwaway server for `name` (postgresql or mariadb)."""
-    server: _Server = PostgresServer() if name == POSTGRESQL else MariaDBServer()
+def start_database_server(name: str, cache_mib: int | None = None) -> DatabaseServer:
+    """Start a throwaway server for `name` (postgresql or mariadb), with a page cache of
+    `cache_mib` (default: PostgreSQL's 128 MiB, a 64 MiB InnoDB buffer pool)."""
+    server: _Server = PostgresServer(cache_mib) if name == POSTGRESQL else MariaDBServer(cache_mib)
     try:
         server.start()
     except BaseException:
