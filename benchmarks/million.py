@@ -4,9 +4,12 @@ For each database, two fresh databases are seeded by bulk insert (batched `execu
 HTTP): a small one (100 downloads over 100 users) and a large one (`--rows` downloads, default
 1,000,000, over `--users` users, default 10,000). One user (`bench`) owns 5% of the rows, 75% of
 all downloads are completed, spread over the last 90 days, so the 30-day window of the heavy
-users holds a quarter of the table. A real server runs on each (engine off) and wrk measures
-every read endpoint, and adding a download, at `--connections` connections: req/s and p99, with
-the ratio small/large (the goal: at most 1.5x for every endpoint).
+users holds a quarter of the table. A real server runs on each (engine off), both at once, and
+wrk measures every read endpoint, and adding a download, at `--connections` connections: req/s
+and p99, with the ratio small/large (the goal: at most 1.5x for every endpoint). The machine's
+speed drifts by a third from one minute to the next, so each endpoint is measured in `--rounds`
+rounds of one run on each server in turn, and the ratio printed is the median of the rounds'
+ratios, with their range beside it.
 
 Deep pages: the legacy `{page}` lists are measured at page 1 and at the deepest page the served
 spec allows (its `Page` maximum) or the last page, whichever comes first; when the server sends
@@ -25,7 +28,7 @@ docs/deploy.md, sizing): with the test suite's 64 MiB buffer pool, MariaDB reads
 million-row table from the operating system's cache instead.
 
 Usage: .venv/bin/python benchmarks/million.py [--database sqlite --database postgresql]
-       [--rows 100000] [--seconds 5] [--endpoint heavy --endpoint queue]
+       [--rows 100000] [--seconds 2] [--rounds 5] [--endpoint heavy --endpoint queue]
 Needs wrk. `tests/databases.py` starts the throwaway PostgreSQL and MariaDB. Not a test.
 """
 
@@ -33,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import shutil
+import statistics
 import sys
 import tempfile
 import time
@@ -271,79 +275,111 @@ def plan(url: str, seeded: Seeded, admin: str, bench: str) -> list[tuple[Endpoin
     return endpoints
 
 
-def measure(
-    url: str,
-    endpoints: list[tuple[Endpoint, str]],
-    connections: int,
-    seconds: int,
-    only: list[str] | None = None,
-) -> dict[str, Result]:
-    """wrk on each endpoint (after a one-second warm-up); with `only`, on those whose name
-    contains one of its words."""
-    results = {}
-    for endpoint, token in endpoints:
-        if only and not any(word in endpoint.name for word in only):
+@dataclass(frozen=True)
+class Compared:
+    """One endpoint measured on both databases in alternating rounds."""
+
+    small: Result  # the median round on the small database
+    large: Result
+    ratios: list[float]  # small req/s / large req/s, one per round
+
+    @property
+    def ratio(self) -> float:
+        """The median round's ratio."""
+        return statistics.median(self.ratios)
+
+
+def _median(results: list[Result]) -> Result:
+    """The round with the median req/s."""
+    return sorted(results, key=lambda result: result.rps)[len(results) // 2]
+
+
+def compare(
+    small: tuple[str, dict[str, tuple[Endpoint, str]]],
+    large: tuple[str, dict[str, tuple[Endpoint, str]]],
+    args: argparse.Namespace,
+) -> dict[str, Compared]:
+    """wrk on each endpoint of the large server and its counterpart on the small one, one run
+    on each in turn for `--rounds` rounds (after a one-second warm-up of each; the first of
+    the pair alternates), so both sides of a ratio see the machine as it was in that minute;
+    with `--endpoint`, only the endpoints whose name contains one of its words."""
+    (small_url, small_plan), (large_url, large_plan) = small, large
+    # a list short enough to end on page 1 gives no cursor: its page 1 is what a cursor's page
+    # at depth is compared with
+    same = {"own by cursor, last": "own page 1", "completed by cursor, last": "completed page 1"}
+    compared = {}
+    for name, (endpoint, token) in large_plan.items():
+        if args.endpoint and not any(word in name for word in args.endpoint):
             continue
-        wrk(url, endpoint, token, connections, 1)
-        results[endpoint.name] = wrk(url, endpoint, token, connections, seconds)
-    return results
+        counterpart = small_plan.get(name) or small_plan.get(same.get(name, name))
+        if counterpart is None:
+            continue
+        sides = ((small_url, *counterpart), (large_url, endpoint, token))
+        for url, measured, its_token in sides:
+            wrk(url, measured, its_token, args.connections, 1)
+        rounds: tuple[list[Result], list[Result]] = ([], [])
+        for round_number in range(args.rounds):
+            order = (0, 1) if round_number % 2 == 0 else (1, 0)
+            for side in order:
+                url, measured, its_token = sides[side]
+                rounds[side].append(wrk(url, measured, its_token, args.connections, args.seconds))
+        ratios = [
+            little.rps / big.rps if big.rps else float("inf")
+            for little, big in zip(*rounds, strict=True)
+        ]
+        compared[name] = Compared(_median(rounds[0]), _median(rounds[1]), ratios)
+    return compared
 
 
-def run_database(
-    name: str, urls: tuple[str, str], args: argparse.Namespace
-) -> dict[str, tuple[Result, Result | None]]:
-    """Seed and measure the small and the large server on one database."""
+def run_database(name: str, urls: tuple[str, str], args: argparse.Namespace) -> dict[str, Compared]:
+    """Seed the small and the large database, each with a server of its own, and compare."""
     work = Path(tempfile.mkdtemp(prefix="bassa-million-"))
     quiet = {"BASSA_ENGINE": "0", "BASSA_QUOTA_BYTES": str(10**18)}
-    results: list[dict[str, Result]] = []
+    servers: list[LiveServer] = []
+    plans: list[tuple[str, dict[str, tuple[Endpoint, str]]]] = []
     try:
         for label, url, rows, users in (
             ("small", urls[0], SMALL_ROWS, SMALL_USERS),
             ("large", urls[1], args.rows, args.users),
         ):
             server = LiveServer(data_dir=work / label, extra_env=quiet, database_url=url)
+            servers.append(server)
             server.start()
-            try:
-                started = time.monotonic()
-                seeded = seed(server.database, rows, users)
-                print(
-                    f"   {name}: seeded {rows:,} downloads over {users:,} users "
-                    f"in {time.monotonic() - started:.0f} s ({seeded.downloads_mib:.0f} MiB with "
-                    "its indexes)",
-                    flush=True,
-                )
-                admin = login(server.url, server.admin_user, server.admin_password)
-                bench = login(server.url, BENCH, PASSWORD)
-                endpoints = plan(server.url, seeded, admin, bench)
-                results.append(
-                    measure(server.url, endpoints, args.connections, args.seconds, args.endpoint)
-                )
-            finally:
-                server.stop()
+            started = time.monotonic()
+            seeded = seed(server.database, rows, users)
+            print(
+                f"   {name}: seeded {rows:,} downloads over {users:,} users "
+                f"in {time.monotonic() - started:.0f} s ({seeded.downloads_mib:.0f} MiB with "
+                "its indexes)",
+                flush=True,
+            )
+            admin = login(server.url, server.admin_user, server.admin_password)
+            bench = login(server.url, BENCH, PASSWORD)
+            endpoints = plan(server.url, seeded, admin, bench)
+            plans.append(
+                (server.url, {endpoint.name: (endpoint, token) for endpoint, token in endpoints})
+            )
+        return compare(plans[0], plans[1], args)
     finally:
+        for server in servers:
+            server.stop()
         shutil.rmtree(work, ignore_errors=True)
-    small, large = results
-    # a list short enough to end on page 1 gives no cursor: its page 1 is what a cursor's page
-    # at depth is compared with
-    same = {"own by cursor, last": "own page 1", "completed by cursor, last": "completed page 1"}
-    return {key: (large[key], small.get(key, small.get(same.get(key, key)))) for key in large}
 
 
-def report(name: str, rows: int, table: dict[str, tuple[Result, Result | None]]) -> None:
+def report(name: str, rows: int, table: dict[str, Compared]) -> None:
     """Print one database's table."""
-    print(f"\n== {name}: 100 rows vs {rows:,} rows")
+    print(f"\n== {name}: 100 rows vs {rows:,} rows (medians of the rounds)")
     print(
         f"{'endpoint':<26} {'req/s 100':>10} {'p99 ms':>8} {'req/s big':>10} {'p99 ms':>8} "
-        f"{'ratio':>7} {'non-2xx':>8}  goal <= 1.5x"
+        f"{'ratio':>7} {'rounds':>11} {'non-2xx':>8}  goal <= 1.5x"
     )
-    for key, (large, small) in table.items():
-        if small is None:
-            continue
-        ratio = small.rps / large.rps if large.rps else float("inf")
+    for key, compared in table.items():
+        small, large = compared.small, compared.large
+        spread = f"{min(compared.ratios):.2f}-{max(compared.ratios):.2f}"
         print(
             f"{key:<26} {small.rps:>10.0f} {small.p99_ms:>8.2f} {large.rps:>10.0f} "
-            f"{large.p99_ms:>8.2f} {ratio:>6.2f}x {small.errors:>3}/{large.errors:<4}  "
-            f"{'met' if ratio <= 1.5 else 'MISSED'}",
+            f"{large.p99_ms:>8.2f} {compared.ratio:>6.2f}x {spread:>11} "
+            f"{small.errors:>3}/{large.errors:<4}  {'met' if compared.ratio <= 1.5 else 'MISSED'}",
             flush=True,
         )
 
@@ -354,7 +390,10 @@ def main() -> None:
     parser.add_argument("--database", action="append", choices=ALL_DATABASES)
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--users", type=int, default=10_000)
-    parser.add_argument("--seconds", type=int, default=5, help="duration of each wrk run")
+    parser.add_argument("--seconds", type=int, default=2, help="duration of each wrk run")
+    parser.add_argument(
+        "--rounds", type=int, default=5, help="alternating runs on each database per endpoint"
+    )
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument(
         "--cache-mib",
