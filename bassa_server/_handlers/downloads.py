@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import bindparam, or_, select
@@ -34,8 +35,10 @@ handlers = HandlerSet()
 
 def _page(order: tuple[Any, ...], *where: Any) -> PreparedRead:
     """A page of the downloads matching `where` in `order`: first its ids from the index alone
-    (a covering range scan that skips `offset` entries), then those 15 rows. Asked for whole
-    rows at once, MariaDB reads every skipped row and may leave the range of a seek unused."""
+    (a covering range scan that skips `offset` entries), then those 15 rows, in no particular
+    order (the page puts them in order: sorting them again cost MariaDB a temporary table and a
+    filesort, 0.15 ms a read). Asked for whole rows at once, MariaDB reads every skipped row and
+    may leave the range of a seek unused."""
     ids = (
         select(Download.id)
         .where(*where)
@@ -44,9 +47,7 @@ def _page(order: tuple[Any, ...], *where: Any) -> PreparedRead:
         .limit(PAGE_SIZE)
         .subquery("page")
     )
-    return PreparedRead(
-        select(*DOWNLOAD_COLUMNS).join(ids, Download.id == ids.c.id).order_by(*order)
-    )
+    return PreparedRead(select(*DOWNLOAD_COLUMNS).join(ids, Download.id == ids.c.id))
 
 
 @dataclass(frozen=True)
@@ -118,8 +119,9 @@ class OwnPage:
 
     @classmethod
     def of(cls, rows: Sequence[Sequence[Any]]) -> OwnPage:
-        """The page of these rows."""
-        return cls(downloads_json(rows), _next_cursor(OWN_CURSOR, rows, _ADDED))
+        """The page of these rows (in any order): oldest first."""
+        ordered = sorted(rows, key=itemgetter(_ADDED, _ID))
+        return cls(downloads_json(ordered), _next_cursor(OWN_CURSOR, ordered, _ADDED))
 
 
 @handlers.operation("list_own_downloads")
@@ -174,8 +176,10 @@ class SharedPage:
 
     @classmethod
     def of(cls, rows: Sequence[Sequence[Any]]) -> SharedPage:
-        """The page of these rows."""
-        kept = tuple(tuple(row) for row in rows)
+        """The page of these rows (in any order): newest first."""
+        kept = tuple(
+            sorted((tuple(row) for row in rows), key=itemgetter(_COMPLETED_TIME, _ID), reverse=True)
+        )
         return cls(
             kept,
             _shared_json(kept, viewer=None),
