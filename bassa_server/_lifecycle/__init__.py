@@ -23,7 +23,7 @@ from ._errors import (
 )
 from ._owner import Database, DownloadLifecycle, DownloadStatus
 from ._paths import has_room, inside
-from ._transfers import QueueSnapshot
+from ._transfers import QueueSnapshot, QueueStatus
 
 __all__ = [
     "AlreadyStarted",
@@ -36,6 +36,7 @@ __all__ = [
     "LinkRefused",
     "NotYourDownload",
     "QueueSnapshot",
+    "QueueStatus",
     "QuotaExceeded",
     "TooManyZips",
     "VolumeFull",

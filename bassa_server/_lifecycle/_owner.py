@@ -30,7 +30,7 @@ from ._errors import (
 )
 from ._links import check_link, download_name
 from ._paths import has_room, inside
-from ._transfers import QueueSnapshot, changed_rows, read_snapshot, set_queue_state, used_bytes
+from ._transfers import QueueStatus, changed_rows, read_status, set_queue_state, used_bytes
 
 T = TypeVar("T")
 NOT_FOUND = "download not found"
@@ -204,9 +204,9 @@ class DownloadLifecycle:
         await self._db.run_db(lambda session: set_queue_state(session, state, now))
         self._on_queue_change()
 
-    async def queue_state(self) -> QueueSnapshot:
-        """Whether the queue runs, downloads per status, and the oldest queued one's time."""
-        return await read_snapshot(self._db.prepared)
+    async def queue_state(self) -> QueueStatus:
+        """Whether the queue runs, and downloads per status."""
+        return await read_status(self._db.prepared)
 
 
 # the columns of a download's status, and who may see it

@@ -527,11 +527,17 @@ def fail_queued(sessions: SessionFactory, users: list[str], reason: str) -> int:
 
 
 @dataclasses.dataclass(frozen=True)
-class QueueSnapshot:
-    """The queue as the API and the metrics see it."""
+class QueueStatus:
+    """The queue as the API shows it."""
 
     running: bool
     counts: dict[int, int]
+
+
+@dataclasses.dataclass(frozen=True)
+class QueueSnapshot(QueueStatus):
+    """The queue as the metrics see it."""
+
     oldest_queued_added_time: int | None
 
 
@@ -541,15 +547,18 @@ _OLDEST_QUEUED = PreparedRead(
 )
 
 
-async def read_snapshot(read: Reader) -> QueueSnapshot:
-    """Queue state, downloads per status (kept by triggers: no scan of `downloads`) and the
-    oldest queued download's time (an index read)."""
+async def read_status(read: Reader) -> QueueStatus:
+    """Queue state and downloads per status (kept by triggers: no scan of `downloads`)."""
     state = await read(_QUEUE_STATE)
     counts = counts_by_status(await read(DOWNLOAD_COUNTS))
+    return QueueStatus(bool(state) and state[0][0] == QUEUE_RUNNING, counts)
+
+
+async def read_snapshot(read: Reader) -> QueueSnapshot:
+    """`read_status` and the oldest queued download's time (an index read)."""
+    status = await read_status(read)
     oldest = await read(_OLDEST_QUEUED)
-    return QueueSnapshot(
-        bool(state) and state[0][0] == QUEUE_RUNNING, counts, oldest[0][0] if oldest else None
-    )
+    return QueueSnapshot(status.running, status.counts, oldest[0][0] if oldest else None)
 
 
 def snapshot(db: Session | Connection) -> QueueSnapshot:
