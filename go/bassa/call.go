@@ -126,6 +126,16 @@ func decode[R any, T any](ex *exchange, opID string, parse func(*http.Response) 
 	return value, nil
 }
 
+// decodePage is decode for a list page: its rows and the Bassa-Next-Cursor it carries ("" for
+// none).
+func decodePage[R any, T any](ex *exchange, opID string, parse func(*http.Response) (*R, error), pick func(*R) *[]T) ([]T, string, error) {
+	rows, err := decode(ex, opID, parse, pick)
+	if err != nil {
+		return nil, "", err
+	}
+	return *rows, ex.resp.Header.Get(nextCursorHeader), nil
+}
+
 // reloginAllowed: a token error, the client keeps credentials, and the call is not login itself.
 func (c *Client) reloginAllowed(opID string, err error) bool {
 	return c.cfg.autoRelogin && opID != bassaapi.OpLogin && errors.Is(err, ErrToken) && c.state.hasCredentials()

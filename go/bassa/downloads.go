@@ -64,12 +64,8 @@ func (s *DownloadsService) ownPage(ctx context.Context, page int, cursor *string
 	if err != nil {
 		return nil, "", err
 	}
-	rows, err := decode(ex, bassaapi.OpListOwnDownloads, bassaapi.ParseListOwnDownloadsResponse,
+	return decodePage(ex, bassaapi.OpListOwnDownloads, bassaapi.ParseListOwnDownloadsResponse,
 		func(r *bassaapi.ListOwnDownloadsResponse) *[]Download { return r.JSON200 })
-	if err != nil {
-		return nil, "", err
-	}
-	return *rows, ex.resp.Header.Get(nextCursorHeader), nil
 }
 
 // Completed returns one page (15, newest first) of completed downloads of every user.
@@ -88,12 +84,8 @@ func (s *DownloadsService) completedPage(ctx context.Context, page int, cursor *
 	if err != nil {
 		return nil, "", err
 	}
-	rows, err := decode(ex, bassaapi.OpListCompletedDownloads, bassaapi.ParseListCompletedDownloadsResponse,
+	return decodePage(ex, bassaapi.OpListCompletedDownloads, bassaapi.ParseListCompletedDownloadsResponse,
 		func(r *bassaapi.ListCompletedDownloadsResponse) *[]Download { return r.JSON200 })
-	if err != nil {
-		return nil, "", err
-	}
-	return *rows, ex.resp.Header.Get(nextCursorHeader), nil
 }
 
 // All iterates over every download of the caller, oldest first: by the server's cursor when it

@@ -8,9 +8,11 @@ import (
 	"context"
 	"errors"
 	"io"
+	"iter"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -153,12 +155,22 @@ func TestIntegrationJourneyAdmin(t *testing.T) {
 	if !slices.ContainsFunc(users, func(u bassa.UserSummary) bool { return u.UserName == name && u.Email == email }) {
 		t.Fatalf("%s with the new email is not listed", name)
 	}
+	everyone := collect(t, adm.Users.All(ctx))
+	if !slices.ContainsFunc(everyone, func(u bassa.UserSummary) bool { return u.UserName == name && u.Email == email }) {
+		t.Fatalf("%s with the new email is not among the users read by cursor", name)
+	}
+	if !slices.IsSortedFunc(everyone, func(a, b bassa.UserSummary) int { return strings.Compare(a.UserName, b.UserName) }) {
+		t.Fatal("the users read by cursor are not in name order")
+	}
 
 	check(t, adm.Users.Block(ctx, name))
 	blocked, err := adm.Users.Blocked(ctx)
 	check(t, err)
 	if !slices.ContainsFunc(blocked, func(u bassa.UserSummary) bool { return u.UserName == name }) {
 		t.Fatalf("%s is not among the blocked", name)
+	}
+	if !slices.ContainsFunc(collect(t, adm.Users.AllBlocked(ctx)), func(u bassa.UserSummary) bool { return u.UserName == name }) {
+		t.Fatalf("%s is not among the blocked users read by cursor", name)
 	}
 	if _, err := user.Downloads.List(ctx, 1); !errors.Is(err, bassa.ErrToken) {
 		t.Fatalf("a blocked user's token still works: %v", err)
@@ -206,4 +218,15 @@ func TestIntegrationJourneyAdmin(t *testing.T) {
 	if _, err := wrongKey.Queue.Start(ctx); !errors.Is(err, bassa.ErrPermission) {
 		t.Fatalf("a wrong server key started the queue: %v", err)
 	}
+}
+
+// collect drains an iterator, failing the test on its first error.
+func collect[T any](t *testing.T, rows iter.Seq2[T, error]) []T {
+	t.Helper()
+	var all []T
+	for row, err := range rows {
+		check(t, err)
+		all = append(all, row)
+	}
+	return all
 }

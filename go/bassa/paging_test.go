@@ -2,6 +2,7 @@ package bassa
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -60,5 +61,45 @@ func TestAllCompletedCountsPagesOnALegacyServer(t *testing.T) {
 	}
 	if count != 20 || len(transport.requests) != 3 || transport.requests[2].URL.Path != "/api/downloads/3" {
 		t.Fatalf("count = %d, requests = %d", count, len(transport.requests))
+	}
+}
+
+// AllBlocked asks for UserPageSize users a request and follows the cursor until a page carries
+// none; a failed page ends the iteration with its error.
+func TestAllBlockedPagesByCursor(t *testing.T) {
+	c, transport := fakeClient(t, []step{
+		{handler: jsonReply(200, `[{"user_name": "a", "auth": 1, "email": "a@x", "approved": true, "blocked": true}]`,
+			"Bassa-Next-Cursor", "after-a")},
+		{handler: jsonReply(200, `[{"user_name": "b", "auth": 1, "email": "b@x", "approved": true, "blocked": true}]`)},
+	})
+	var names []string
+	for user, err := range c.Users.AllBlocked(context.Background()) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		names = append(names, user.UserName)
+	}
+	if strings.Join(names, " ") != "a b" {
+		t.Fatalf("names = %v", names)
+	}
+	var urls []string
+	for _, req := range transport.requests {
+		urls = append(urls, req.URL.RequestURI())
+	}
+	want := []string{"/api/user/blocked?limit=100", "/api/user/blocked?limit=100&cursor=after-a"}
+	if strings.Join(urls, " ") != strings.Join(want, " ") {
+		t.Fatalf("requests = %v, want %v", urls, want)
+	}
+
+	failing, _ := fakeClient(t, []step{{handler: jsonReply(403, `{"error": "admins only"}`)}})
+	count := 0
+	for _, err := range failing.Users.AllRequests(context.Background()) {
+		count++
+		if !errors.Is(err, ErrPermission) {
+			t.Fatalf("err = %v, want ErrPermission", err)
+		}
+	}
+	if count != 1 {
+		t.Fatalf("yielded %d times after a failed page, want 1", count)
 	}
 }

@@ -2,6 +2,7 @@ package bassa
 
 import (
 	"context"
+	"iter"
 	"net/http"
 
 	"github.com/scorelab/bassa-sdk/go/internal/bassaapi"
@@ -25,7 +26,7 @@ func checkUser(name string) error {
 }
 
 // List returns the users that are not blocked, approved or not, by name (a current server
-// sends at most 100).
+// sends at most 100: All reads them all).
 func (s *UsersService) List(ctx context.Context) ([]UserSummary, error) {
 	ex, err := s.c.call(ctx, bassaapi.OpListUsers, func(server string) (*http.Request, error) {
 		return bassaapi.NewListUsersRequest(server, nil)
@@ -39,6 +40,81 @@ func (s *UsersService) List(ctx context.Context) ([]UserSummary, error) {
 		return nil, err
 	}
 	return *rows, nil
+}
+
+// UserPageSize is how many users All, AllBlocked and AllRequests ask for in one request.
+const UserPageSize = 100
+
+// All iterates over every user that is not blocked, by name, UserPageSize a request, following
+// the server's cursor (a legacy server answers all of them in one request). A failed request
+// ends the iteration with its error.
+func (s *UsersService) All(ctx context.Context) iter.Seq2[UserSummary, error] {
+	return userPages(ctx, func(ctx context.Context, limit *int, cursor *string) ([]UserSummary, string, error) {
+		ex, err := s.c.call(ctx, bassaapi.OpListUsers, func(server string) (*http.Request, error) {
+			return bassaapi.NewListUsersRequest(server, &bassaapi.ListUsersParams{Limit: limit, Cursor: cursor})
+		})
+		if err != nil {
+			return nil, "", err
+		}
+		return decodePage(ex, bassaapi.OpListUsers, bassaapi.ParseListUsersResponse,
+			func(r *bassaapi.ListUsersResponse) *[]UserSummary { return r.JSON200 })
+	})
+}
+
+// AllBlocked iterates over every blocked user, by name, like All.
+func (s *UsersService) AllBlocked(ctx context.Context) iter.Seq2[UserSummary, error] {
+	return userPages(ctx, func(ctx context.Context, limit *int, cursor *string) ([]UserSummary, string, error) {
+		ex, err := s.c.call(ctx, bassaapi.OpListBlockedUsers, func(server string) (*http.Request, error) {
+			return bassaapi.NewListBlockedUsersRequest(server, &bassaapi.ListBlockedUsersParams{Limit: limit, Cursor: cursor})
+		})
+		if err != nil {
+			return nil, "", err
+		}
+		return decodePage(ex, bassaapi.OpListBlockedUsers, bassaapi.ParseListBlockedUsersResponse,
+			func(r *bassaapi.ListBlockedUsersResponse) *[]UserSummary { return r.JSON200 })
+	})
+}
+
+// AllRequests iterates over every user waiting for approval, by name, like All.
+func (s *UsersService) AllRequests(ctx context.Context) iter.Seq2[SignupRequest, error] {
+	return userPages(ctx, func(ctx context.Context, limit *int, cursor *string) ([]SignupRequest, string, error) {
+		ex, err := s.c.call(ctx, bassaapi.OpListSignupRequests, func(server string) (*http.Request, error) {
+			return bassaapi.NewListSignupRequestsRequest(server, &bassaapi.ListSignupRequestsParams{Limit: limit, Cursor: cursor})
+		})
+		if err != nil {
+			return nil, "", err
+		}
+		return decodePage(ex, bassaapi.OpListSignupRequests, bassaapi.ParseListSignupRequestsResponse,
+			func(r *bassaapi.ListSignupRequestsResponse) *[]SignupRequest { return r.JSON200 })
+	})
+}
+
+// userPages yields the rows of a user list page after page, UserPageSize a request, while the
+// server sends a cursor.
+func userPages[T any](
+	ctx context.Context, fetch func(context.Context, *int, *string) ([]T, string, error),
+) iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
+		limit := UserPageSize
+		var cursor *string
+		for {
+			rows, next, err := fetch(ctx, &limit, cursor)
+			if err != nil {
+				var zero T
+				yield(zero, err)
+				return
+			}
+			for _, row := range rows {
+				if !yield(row, nil) {
+					return
+				}
+			}
+			if next == "" {
+				return
+			}
+			cursor = &next
+		}
+	}
 }
 
 // Add creates an approved user; level 0 makes an admin (users are 1).
