@@ -49,56 +49,53 @@ const UserPageSize = 100
 // the server's cursor (a legacy server answers all of them in one request). A failed request
 // ends the iteration with its error.
 func (s *UsersService) All(ctx context.Context) iter.Seq2[UserSummary, error] {
-	return userPages(ctx, func(ctx context.Context, limit *int, cursor *string) ([]UserSummary, string, error) {
-		ex, err := s.c.call(ctx, bassaapi.OpListUsers, func(server string) (*http.Request, error) {
+	return userPages(ctx, s.c, bassaapi.OpListUsers,
+		func(server string, limit *int, cursor *string) (*http.Request, error) {
 			return bassaapi.NewListUsersRequest(server, &bassaapi.ListUsersParams{Limit: limit, Cursor: cursor})
-		})
-		if err != nil {
-			return nil, "", err
-		}
-		return decodePage(ex, bassaapi.OpListUsers, bassaapi.ParseListUsersResponse,
-			func(r *bassaapi.ListUsersResponse) *[]UserSummary { return r.JSON200 })
-	})
+		},
+		bassaapi.ParseListUsersResponse,
+		func(r *bassaapi.ListUsersResponse) *[]UserSummary { return r.JSON200 })
 }
 
 // AllBlocked iterates over every blocked user, by name, like All.
 func (s *UsersService) AllBlocked(ctx context.Context) iter.Seq2[UserSummary, error] {
-	return userPages(ctx, func(ctx context.Context, limit *int, cursor *string) ([]UserSummary, string, error) {
-		ex, err := s.c.call(ctx, bassaapi.OpListBlockedUsers, func(server string) (*http.Request, error) {
+	return userPages(ctx, s.c, bassaapi.OpListBlockedUsers,
+		func(server string, limit *int, cursor *string) (*http.Request, error) {
 			return bassaapi.NewListBlockedUsersRequest(server, &bassaapi.ListBlockedUsersParams{Limit: limit, Cursor: cursor})
-		})
-		if err != nil {
-			return nil, "", err
-		}
-		return decodePage(ex, bassaapi.OpListBlockedUsers, bassaapi.ParseListBlockedUsersResponse,
-			func(r *bassaapi.ListBlockedUsersResponse) *[]UserSummary { return r.JSON200 })
-	})
+		},
+		bassaapi.ParseListBlockedUsersResponse,
+		func(r *bassaapi.ListBlockedUsersResponse) *[]UserSummary { return r.JSON200 })
 }
 
 // AllRequests iterates over every user waiting for approval, by name, like All.
 func (s *UsersService) AllRequests(ctx context.Context) iter.Seq2[SignupRequest, error] {
-	return userPages(ctx, func(ctx context.Context, limit *int, cursor *string) ([]SignupRequest, string, error) {
-		ex, err := s.c.call(ctx, bassaapi.OpListSignupRequests, func(server string) (*http.Request, error) {
+	return userPages(ctx, s.c, bassaapi.OpListSignupRequests,
+		func(server string, limit *int, cursor *string) (*http.Request, error) {
 			return bassaapi.NewListSignupRequestsRequest(server, &bassaapi.ListSignupRequestsParams{Limit: limit, Cursor: cursor})
-		})
-		if err != nil {
-			return nil, "", err
-		}
-		return decodePage(ex, bassaapi.OpListSignupRequests, bassaapi.ParseListSignupRequestsResponse,
-			func(r *bassaapi.ListSignupRequestsResponse) *[]SignupRequest { return r.JSON200 })
-	})
+		},
+		bassaapi.ParseListSignupRequestsResponse,
+		func(r *bassaapi.ListSignupRequestsResponse) *[]SignupRequest { return r.JSON200 })
 }
 
-// userPages yields the rows of a user list page after page, UserPageSize a request, while the
-// server sends a cursor.
-func userPages[T any](
-	ctx context.Context, fetch func(context.Context, *int, *string) ([]T, string, error),
+// userPages yields the rows of the user list `opID` page after page, UserPageSize a request
+// (`request` builds one from the limit and the cursor), while the server sends a cursor.
+func userPages[R, T any](
+	ctx context.Context, c *Client, opID string,
+	request func(server string, limit *int, cursor *string) (*http.Request, error),
+	parse func(*http.Response) (*R, error), pick func(*R) *[]T,
 ) iter.Seq2[T, error] {
 	return func(yield func(T, error) bool) {
 		limit := UserPageSize
 		var cursor *string
 		for {
-			rows, next, err := fetch(ctx, &limit, cursor)
+			ex, err := c.call(ctx, opID, func(server string) (*http.Request, error) {
+				return request(server, &limit, cursor)
+			})
+			var rows []T
+			next := ""
+			if err == nil {
+				rows, next, err = decodePage(ex, opID, parse, pick)
+			}
 			if err != nil {
 				var zero T
 				yield(zero, err)
